@@ -1,0 +1,355 @@
+"""Read twcs.csv in bounded memory, validate it, and derive conversations and companies.
+
+``read_twcs`` streams the CSV with pyarrow (texts contain quoted newlines), checks the
+schema, normalises ``inbound`` and drops, counting each, rows that cannot be used.
+``derive_conversations`` follows the reply links to give every tweet a conversation and
+``derive_company`` names the company each conversation talks to.
+"""
+
+from __future__ import annotations
+
+
+import os
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .errors import PipelineError
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "tweet_id",
+    "author_id",
+    "inbound",
+    "created_at",
+    "text",
+    "response_tweet_id",
+    "in_response_to_tweet_id",
+)
+"""The columns of twcs.csv, all of which the pipeline reads."""
+
+TRUE_VALUES = frozenset({"true", "1"})
+FALSE_VALUES = frozenset({"false", "0"})
+
+_ID_RE = r"^\s*[0-9]+\s*$"
+_LINK_RE = r"^\s*[0-9]+(\.0*)?\s*$"
+_MENTION_RE = re.compile(r"@(\w+)")
+_BLOCK_SIZE = 16 << 20
+
+
+@dataclass
+class ExtractReport:
+    """Counts of everything read, dropped and derived by the extract stage."""
+
+    source: str = ""
+    rows_parsed: int = 0
+    dropped_unparseable: int = 0
+    dropped_bad_tweet_id: int = 0
+    dropped_empty_text: int = 0
+    dropped_duplicate_tweet_id: int = 0
+    bad_reply_links: int = 0
+    rows_written: int = 0
+    inbound: int = 0
+    outbound: int = 0
+    conversations: int = 0
+    companies: int = 0
+    conversations_without_company: int = 0
+    unparseable_examples: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+def open_source(path: str | os.PathLike[str]) -> tuple[IO[bytes], str]:
+    """Open twcs.csv, or the twcs.csv inside a Kaggle ``.zip``, as a binary stream.
+
+    Returns the stream and a description of what was opened. Raises
+    :class:`PipelineError` for a missing or empty file or a zip without twcs.csv.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise PipelineError(
+            f"raw data file {path} not found",
+            f"put twcs.csv (or the Kaggle zip) at {path}, or run "
+            "`python -m twcs_classifier fetch-data` to download it with kagglehub",
+        )
+    if path.stat().st_size == 0:
+        raise PipelineError(
+            f"raw data file {path} is empty",
+            f"replace {path} with the full twcs.csv from Kaggle "
+            "(thoughtvector/customer-support-on-twitter)",
+        )
+    if zipfile.is_zipfile(path):
+        zf = zipfile.ZipFile(path)
+        members = [m for m in zf.namelist() if Path(m).name == "twcs.csv"]
+        if not members:
+            names = ", ".join(zf.namelist()[:10]) or "nothing"
+            raise PipelineError(
+                f"zip archive {path} holds no twcs.csv (it holds: {names})",
+                "use the Kaggle archive of thoughtvector/customer-support-on-twitter, "
+                "or unzip twcs.csv and point data.raw_path at it",
+            )
+        return zf.open(members[0]), f"{path}!{members[0]}"
+    return open(path, "rb"), str(path)
+
+
+def parse_inbound(values: pa.Array, tweet_ids: pa.Array) -> pa.Array:
+    """Map True/False/TRUE/FALSE/1/0 (any case, spaces ignored) to booleans.
+
+    Raises :class:`PipelineError` naming the first bad value and its tweet_id.
+    """
+    norm = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    is_true = pc.is_in(norm, value_set=pa.array(sorted(TRUE_VALUES)))
+    is_false = pc.is_in(norm, value_set=pa.array(sorted(FALSE_VALUES)))
+    bad = pc.invert(pc.or_(is_true, is_false))
+    n_bad = pc.sum(bad).as_py() or 0
+    if n_bad:
+        i = pc.index(bad, True).as_py()
+        raise PipelineError(
+            f"column 'inbound' has value {values[i].as_py()!r} at tweet_id "
+            f"{tweet_ids[i].as_py()} ({n_bad} such rows in this block); "
+            "it must be true or false",
+            "fix those rows so inbound is True/False (TRUE/FALSE and 1/0 are accepted too)",
+        )
+    return is_true
+
+
+def _clean_batch(batch: pa.RecordBatch, report: ExtractReport) -> pa.Table:
+    """Type one batch of raw string columns; drop and count unusable rows."""
+    tbl = pa.Table.from_batches([batch]).select(list(REQUIRED_COLUMNS))
+    report.rows_parsed += tbl.num_rows
+
+    id_ok = pc.match_substring_regex(tbl["tweet_id"], _ID_RE)
+    n_bad_id = tbl.num_rows - (pc.sum(id_ok).as_py() or 0)
+    report.dropped_bad_tweet_id += n_bad_id
+    if n_bad_id:
+        tbl = tbl.filter(id_ok)
+
+    text_ok = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(tbl["text"])), 0)
+    n_empty = tbl.num_rows - (pc.sum(text_ok).as_py() or 0)
+    report.dropped_empty_text += n_empty
+    if n_empty:
+        tbl = tbl.filter(text_ok)
+
+    tweet_id = pc.cast(pc.utf8_trim_whitespace(tbl["tweet_id"]), pa.int64())
+    inbound = parse_inbound(tbl["inbound"], tweet_id)
+
+    link = tbl["in_response_to_tweet_id"]
+    link_ok = pc.match_substring_regex(link, _LINK_RE)
+    link_present = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(link)), 0)
+    report.bad_reply_links += pc.sum(pc.and_(link_present, pc.invert(link_ok))).as_py() or 0
+    parent = pc.if_else(link_ok, link, pa.scalar(None, pa.string()))
+    parent = pc.cast(pc.cast(pc.utf8_trim_whitespace(parent), pa.float64()), pa.int64())
+
+    return pa.table(
+        {
+            "tweet_id": tweet_id,
+            "author_id": tbl["author_id"],
+            "inbound": inbound,
+            "created_at": tbl["created_at"],
+            "text": tbl["text"],
+            "response_tweet_id": tbl["response_tweet_id"],
+            "in_response_to_tweet_id": parent,
+        }
+    )
+
+
+def read_twcs(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tuple[pa.Table, ExtractReport]:
+    """Stream twcs.csv (or its zip) into a typed Arrow table, dropping and counting bad rows.
+
+    Rows with the wrong number of fields or a non-integer ``tweet_id`` are
+    unparseable; rows with empty text are dropped; for a repeated ``tweet_id`` the
+    first row is kept. Every count is in the returned :class:`ExtractReport`.
+    """
+    stream, described = open_source(path)
+    report = ExtractReport(source=described)
+
+    def on_invalid(row: Any) -> str:
+        report.dropped_unparseable += 1
+        if len(report.unparseable_examples) < 5:
+            report.unparseable_examples.append(f"line {row.number}: {row.text[:120]!r}")
+        return "skip"
+
+    read_opts = pacsv.ReadOptions(block_size=block_size, use_threads=True)
+    parse_opts = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid)
+    convert_opts = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in REQUIRED_COLUMNS},
+        strings_can_be_null=False,
+    )
+    tables: list[pa.Table] = []
+    with stream:
+        try:
+            reader = pacsv.open_csv(
+                stream, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts
+            )
+        except pa.ArrowInvalid as err:
+            raise _arrow_error(described, err) from None
+        missing = [c for c in REQUIRED_COLUMNS if c not in reader.schema.names]
+        if missing:
+            raise PipelineError(
+                f"{described} lacks the column(s) {', '.join(missing)} "
+                f"(found: {', '.join(reader.schema.names)})",
+                "give the original twcs.csv, whose header is " + ",".join(REQUIRED_COLUMNS),
+            )
+        try:
+            for batch in reader:
+                tables.append(_clean_batch(batch, report))
+        except pa.ArrowInvalid as err:
+            raise _arrow_error(described, err) from None
+
+    if not tables:
+        raise PipelineError(
+            f"{described} has a header but no data rows",
+            "replace it with the full twcs.csv from Kaggle",
+        )
+    table = pa.concat_tables(tables).combine_chunks()
+    ids = table["tweet_id"].to_numpy()
+    _, first = np.unique(ids, return_index=True)
+    report.dropped_duplicate_tweet_id = int(len(ids) - len(first))
+    if report.dropped_duplicate_tweet_id:
+        table = table.take(pa.array(np.sort(first)))
+    if table.num_rows == 0:
+        raise PipelineError(
+            f"no usable rows in {described}: every row was dropped "
+            f"({report.dropped_unparseable} unparseable, {report.dropped_empty_text} empty text)",
+            "check that the file is the comma-separated twcs.csv from Kaggle",
+        )
+    return table, report
+
+
+def _arrow_error(described: str, err: Exception) -> PipelineError:
+    msg = str(err)
+    if "UTF8" in msg or "utf8" in msg.lower():
+        return PipelineError(
+            f"{described} is not valid UTF-8 ({msg.splitlines()[0]})",
+            "re-save the file as UTF-8 (for example: iconv -f latin1 -t utf-8 in.csv > twcs.csv)",
+        )
+    return PipelineError(
+        f"{described} could not be read as CSV ({msg.splitlines()[0]})",
+        "check that it is the comma-separated twcs.csv from Kaggle",
+    )
+
+
+def derive_conversations(table: pa.Table) -> np.ndarray:
+    """Give each tweet the id of its conversation: the smallest tweet_id linked to it.
+
+    Two tweets share a conversation when a chain of ``in_response_to_tweet_id`` or
+    ``response_tweet_id`` links joins them, also through a tweet missing from the
+    file. Cycles and dangling links are harmless.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    ids = table["tweet_id"].to_numpy()
+    n = len(ids)
+    parent = table["in_response_to_tweet_id"]
+    has_parent = pc.is_valid(parent).to_numpy(zero_copy_only=False)
+    parent_ids = parent.filter(pc.is_valid(parent)).to_numpy()
+    src_parent = np.nonzero(has_parent)[0]
+
+    children = pc.split_pattern(pc.utf8_trim_whitespace(table["response_tweet_id"]), ",")
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(children))
+    owner = pc.list_parent_indices(children).to_numpy()
+    child_ok = pc.match_substring_regex(flat, _LINK_RE).to_numpy(zero_copy_only=False)
+    child_ids = pc.cast(pc.cast(flat.filter(pa.array(child_ok)), pa.float64()), pa.int64()).to_numpy()
+    src_child = owner[child_ok]
+
+    # Dense node numbering over tweets and every id they point to.
+    all_ids = np.concatenate([ids, parent_ids, child_ids])
+    uniq, inverse = np.unique(all_ids, return_inverse=True)
+    row_node = inverse[:n]
+    a = np.concatenate([row_node[src_parent], row_node[src_child]])
+    b = inverse[n:]
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(len(uniq), len(uniq)))
+    _, component = connected_components(graph, directed=True, connection="weak")
+    row_comp = component[row_node]
+    # Conversation id: the smallest tweet_id of the file in the component.
+    conv_min = np.full(component.max() + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(conv_min, row_comp, ids)
+    return conv_min[row_comp]
+
+
+def derive_company(table: pa.Table, conversation_id: np.ndarray) -> tuple[np.ndarray, int]:
+    """Name the company of each tweet's conversation.
+
+    The company is the outbound author the conversation talks to (the most frequent
+    one; ties go to the alphabetically first). A conversation with no company reply
+    gets the company handle its tweets mention most, matched case-insensitively
+    against the authors of outbound tweets. Returns an object array (None where no
+    company is found) and the number of conversations without a company.
+    """
+    import pandas as pd
+
+    inbound = table["inbound"].to_numpy(zero_copy_only=False)
+    author = np.asarray(table["author_id"].to_pylist(), dtype=object)
+    frame = pd.DataFrame({"conv": conversation_id, "author": author, "inbound": inbound})
+
+    out = frame[~frame["inbound"]]
+    counts = out.groupby(["conv", "author"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["conv", "n", "author"], ascending=[True, False, True])
+    by_conv: dict[int, str] = dict(
+        zip(*[counts.drop_duplicates("conv")[c].tolist() for c in ("conv", "author")])
+    )
+
+    handles = {h.lower(): h for h in sorted(set(out["author"].tolist()))}
+    missing_convs = set(np.unique(conversation_id).tolist()) - set(by_conv)
+    if missing_convs and handles:
+        rows = np.nonzero(np.isin(conversation_id, np.fromiter(missing_convs, dtype=np.int64)))[0]
+        texts = table["text"].take(pa.array(rows)).to_pylist()
+        mentions: dict[int, Counter[str]] = {}
+        for r, text in zip(rows.tolist(), texts):
+            for m in _MENTION_RE.findall(text):
+                handle = handles.get(m.lower())
+                if handle:
+                    mentions.setdefault(int(conversation_id[r]), Counter())[handle] += 1
+        for conv, counter in mentions.items():
+            best = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+            by_conv[conv] = best
+
+    company = np.array([by_conv.get(int(c)) for c in conversation_id], dtype=object)
+    n_without = len(set(np.unique(conversation_id).tolist()) - set(by_conv))
+    return company, n_without
+
+
+def extract(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tuple[pa.Table, dict[str, Any]]:
+    """Read, validate and enrich twcs.csv: the whole extract stage as one function.
+
+    Returns the table written to ``tweets.parquet`` (tweet_id, author_id, inbound,
+    created_at, text, in_response_to_tweet_id, conversation_id, company) and the
+    report of every count.
+    """
+    table, report = read_twcs(path, block_size=block_size)
+    conversation_id = derive_conversations(table)
+    company, n_without = derive_company(table, conversation_id)
+    table = table.drop_columns(["response_tweet_id"]).append_column(
+        "conversation_id", pa.array(conversation_id, pa.int64())
+    ).append_column("company", pa.array(company.tolist(), pa.string()))
+    inbound = table["inbound"].to_numpy(zero_copy_only=False)
+    report.rows_written = table.num_rows
+    report.inbound = int(inbound.sum())
+    report.outbound = int(len(inbound) - inbound.sum())
+    report.conversations = int(len(np.unique(conversation_id)))
+    report.companies = int(len(set(c for c in company.tolist() if c is not None)))
+    report.conversations_without_company = n_without
+    return table, report.as_dict()
+
+
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "ExtractReport",
+    "derive_company",
+    "derive_conversations",
+    "extract",
+    "open_source",
+    "parse_inbound",
+    "read_twcs",
+]
+

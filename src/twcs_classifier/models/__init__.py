@@ -1,0 +1,62 @@
+"""Model registry: build a model from its params, load any saved model.
+
+This is the only place that knows which kinds of model exist; compare, select, the
+CLI and the app go through :func:`load_model` and the :class:`TextClassifier`
+interface.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import PipelineError
+from .base import META_FILE, LabelledTexts, TextClassifier
+
+
+def _registry() -> dict[str, type[TextClassifier]]:
+    from .logreg import LogRegClassifier
+    from .recurrent import RecurrentClassifier
+
+    return {cls.kind: cls for cls in (LogRegClassifier, RecurrentClassifier)}
+
+
+def build_model(params: dict[str, Any], **context: Any) -> TextClassifier:
+    """A new, unfitted model from one ``models.<name>`` params section.
+
+    The section's ``kind`` picks the class (``logreg`` or ``recurrent``); the rest are
+    its keyword arguments. ``context`` adds what the params do not hold (the seed, the
+    tokenizer).
+    """
+    params = dict(params)
+    kind = params.pop("kind", None)
+    registry = _registry()
+    if kind not in registry:
+        raise PipelineError(
+            f"model kind {kind!r} is unknown",
+            f"set 'kind' in the model's params section to one of: {', '.join(sorted(registry))}",
+        )
+    return registry[kind](**params, **context)
+
+
+def load_model(directory: str | Path) -> TextClassifier:
+    """Load a model saved by :meth:`TextClassifier.save`, whatever its kind."""
+    directory = Path(directory)
+    meta_path = directory / META_FILE
+    if not meta_path.exists():
+        raise PipelineError(
+            f"no trained model in {directory} ({META_FILE} is missing)",
+            "build the models first: `make run` (or `dvc repro`)",
+        )
+    meta = json.loads(meta_path.read_text())
+    registry = _registry()
+    if meta.get("kind") not in registry:
+        raise PipelineError(
+            f"{meta_path} names an unknown model kind {meta.get('kind')!r}",
+            "rebuild the model with this version of the code: `dvc repro`",
+        )
+    return registry[meta["kind"]]._load_files(directory, meta.get("params", {}))
+
+
+__all__ = ["LabelledTexts", "TextClassifier", "build_model", "load_model"]

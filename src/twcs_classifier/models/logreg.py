@@ -1,0 +1,163 @@
+"""The baseline: TF-IDF on word and character n-grams, then logistic regression."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from ..errors import PipelineError
+from ..text import as_text_list, normalise, normalise_many
+from .base import LabelledTexts, TextClassifier
+
+MODEL_FILE = "model.skops"
+TRUSTED_TYPES = ("twcs_classifier.text.normalise_many",)
+"""The only non-scikit-learn objects a saved pipeline may hold; anything else is refused."""
+
+
+class LogRegClassifier(TextClassifier):
+    """Word (1-2)-grams and character n-grams with TF-IDF, no stop-word removal
+    ("we", "us", "please", "my" carry the signal), then logistic regression. The
+    pipeline normalises raw text itself and is saved with skops, not pickle."""
+
+    kind: ClassVar[str] = "logreg"
+
+    def __init__(
+        self,
+        C: float = 4.0,
+        word_ngram_max: int = 2,
+        char_ngram_min: int = 2,
+        char_ngram_max: int = 5,
+        min_df: int = 2,
+        max_features: int = 300_000,
+        max_iter: int = 2000,
+        seed: int = 0,
+        tokenizer: Any = None,
+        log_dir: str | None = None,
+        **extra: Any,
+    ) -> None:
+        # ``tokenizer`` and ``log_dir`` are accepted so every model is built the same
+        # way; this model vectorises raw text itself and logs nothing per epoch.
+        super().__init__(
+            C=C,
+            word_ngram_max=word_ngram_max,
+            char_ngram_min=char_ngram_min,
+            char_ngram_max=char_ngram_max,
+            min_df=min_df,
+            max_features=max_features,
+            max_iter=max_iter,
+            seed=seed,
+        )
+        if extra:
+            raise PipelineError(
+                f"unknown logreg param(s): {', '.join(sorted(extra))}",
+                "remove them from models.logreg in params.yaml",
+            )
+        self.pipeline: Pipeline | None = None
+
+    def _build(self) -> Pipeline:
+        p = self.params
+        words = TfidfVectorizer(
+            lowercase=False,
+            token_pattern=r"[^ ]+",
+            ngram_range=(1, p["word_ngram_max"]),
+            min_df=p["min_df"],
+            max_features=p["max_features"],
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        chars = TfidfVectorizer(
+            lowercase=False,
+            analyzer="char_wb",
+            ngram_range=(p["char_ngram_min"], p["char_ngram_max"]),
+            min_df=p["min_df"],
+            max_features=p["max_features"],
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        return Pipeline(
+            [
+                ("normalise", FunctionTransformer(normalise_many)),
+                ("features", FeatureUnion([("words", words), ("chars", chars)])),
+                ("classifier", LogisticRegression(C=p["C"], max_iter=p["max_iter"], random_state=p["seed"])),
+            ]
+        )
+
+    def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> LogRegClassifier:
+        """Fit the whole pipeline on raw training texts (validation is not needed)."""
+        self.pipeline = self._build().fit(as_text_list(train.texts), np.asarray(train.labels).astype(int))
+        return self
+
+    def _fitted(self) -> Pipeline:
+        if self.pipeline is None:
+            raise RuntimeError("this logreg model is not fitted: call fit() first")
+        return self.pipeline
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities of (outbound, inbound) for each raw text."""
+        items = as_text_list(texts)
+        if not items:
+            return np.zeros((0, 2))
+        return self._fitted().predict_proba(items)
+
+    def token_importance(self, text: str) -> list[tuple[str, float]]:
+        """Each word's contribution to the inbound log-odds: the coefficients of the
+        word n-grams it starts, weighted by their TF-IDF value in this text. Character
+        n-grams are shared out to the words they fall in."""
+        pipe = self._fitted()
+        clean = normalise(text)
+        tokens = clean.split(" ") if clean else []
+        if not tokens:
+            return []
+        union: FeatureUnion = pipe.named_steps["features"]
+        coef = pipe.named_steps["classifier"].coef_[0]
+        words_vec = union.transformer_list[0][1]
+        chars_vec = union.transformer_list[1][1]
+        n_words = len(words_vec.vocabulary_)
+        w = words_vec.transform([clean])
+        c = chars_vec.transform([clean])
+        contrib = np.zeros(len(tokens))
+        word_idx = words_vec.vocabulary_
+        weights = dict(zip(w.indices.tolist(), w.data.tolist()))
+        for n in range(1, self.params["word_ngram_max"] + 1):
+            for i in range(len(tokens) - n + 1):
+                j = word_idx.get(" ".join(tokens[i : i + n]))
+                if j is not None:
+                    contrib[i : i + n] += coef[j] * weights.get(j, 0.0) / n
+        char_idx = chars_vec.vocabulary_
+        cweights = dict(zip(c.indices.tolist(), c.data.tolist()))
+        for i, tok in enumerate(tokens):
+            padded = f" {tok} "
+            for n in range(self.params["char_ngram_min"], self.params["char_ngram_max"] + 1):
+                for s in range(0, max(len(padded) - n + 1, 0)):
+                    j = char_idx.get(padded[s : s + n])
+                    if j is not None:
+                        contrib[i] += coef[n_words + j] * cweights.get(j, 0.0)
+        return list(zip(tokens, contrib.tolist()))
+
+    def _save_files(self, directory: Path) -> None:
+        import skops.io as sio
+
+        sio.dump(self._fitted(), directory / MODEL_FILE)
+
+    @classmethod
+    def _load_files(cls, directory: Path, params: dict[str, Any]) -> LogRegClassifier:
+        import skops.io as sio
+
+        path = directory / MODEL_FILE
+        untrusted = set(sio.get_untrusted_types(file=path))
+        unexpected = untrusted - set(TRUSTED_TYPES)
+        if unexpected:
+            raise PipelineError(
+                f"{path} holds types this project does not trust: {', '.join(sorted(unexpected))}",
+                "rebuild the model with `dvc repro` rather than loading a file from elsewhere",
+            )
+        model = cls(**params)
+        model.pipeline = sio.load(path, trusted=sorted(untrusted))
+        return model

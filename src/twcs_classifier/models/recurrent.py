@@ -1,0 +1,210 @@
+"""SimpleRNN, LSTM and GRU classifiers (Keras 3) that are saved to take raw strings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import PipelineError
+from ..runtime import keras as _keras
+from ..runtime import seed_everything, tensorflow
+from ..text import as_text_list, normalise, normalise_many
+from ..tokenize import Tokenizer, _registered_tf_normalise
+from .base import LabelledTexts, TextClassifier
+
+MODEL_FILE = "model.keras"
+CELLS = ("simple_rnn", "lstm", "gru")
+PREDICT_BATCH = 1024
+
+
+class RecurrentClassifier(TextClassifier):
+    """Embedding (masking padding) → one recurrent layer → dropout → sigmoid.
+
+    Trained on the token ids of the clean_tokenize stage, with early stopping on
+    validation loss (best weights restored). Saved as one ``.keras`` model whose first
+    layer normalises and tokenises raw strings with the training vocabulary.
+    """
+
+    kind: ClassVar[str] = "recurrent"
+
+    def __init__(
+        self,
+        cell: str = "gru",
+        embedding_dim: int = 64,
+        units: int = 64,
+        dropout: float = 0.3,
+        epochs: int = 5,
+        batch_size: int = 256,
+        learning_rate: float = 2e-3,
+        patience: int = 1,
+        seed: int = 0,
+        tokenizer: Tokenizer | None = None,
+        log_dir: str | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(
+            cell=cell,
+            embedding_dim=embedding_dim,
+            units=units,
+            dropout=dropout,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            patience=patience,
+            seed=seed,
+        )
+        if extra:
+            raise PipelineError(
+                f"unknown recurrent-model param(s): {', '.join(sorted(extra))}",
+                "remove them from that model's section of params.yaml",
+            )
+        if cell not in CELLS:
+            raise PipelineError(f"unknown recurrent cell {cell!r}", f"set cell to one of: {', '.join(CELLS)}")
+        self.tokenizer = tokenizer
+        self.log_dir = log_dir
+        self.network: Any = None  # token ids -> inbound logit
+        self.model: Any = None  # raw strings -> inbound probability (what is saved)
+        self.history: dict[str, list[float]] = {}
+        self._serve: Any = None
+
+    # -- building -------------------------------------------------------------------------
+    def _network(self, vocab_size: int, sequence_length: int) -> Any:
+        tf = tensorflow()
+        keras = _keras()
+        p = self.params
+        layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[p["cell"]]
+        ids = keras.Input(shape=(sequence_length,), dtype="int32", name="token_ids")
+        x = keras.layers.Embedding(vocab_size, p["embedding_dim"], mask_zero=True, name="embedding")(ids)
+        x = layer(p["units"], name=p["cell"])(x)
+        x = keras.layers.Dropout(p["dropout"], name="dropout")(x)
+        logit = keras.layers.Dense(1, name="logit")(x)
+        return keras.Model(ids, logit, name=f"{p['cell']}_network")
+
+    def _export(self) -> Any:
+        """Wrap the trained network: raw strings → normalise → token ids → probability."""
+        tf = tensorflow()
+        keras = _keras()
+        assert self.tokenizer is not None
+        text = keras.Input(shape=(1,), dtype="string", name="text")
+        ids = self.tokenizer.layer(raw_text=True)(text)
+        prob = keras.layers.Activation("sigmoid", name="p_inbound")(self.network(ids))
+        return keras.Model(text, prob, name=f"{self.params['cell']}_classifier")
+
+    # -- training ---------------------------------------------------------------------------
+    def _ids(self, data: LabelledTexts) -> np.ndarray:
+        if data.token_ids is not None:
+            return np.asarray(data.token_ids, dtype=np.int32)
+        if self.tokenizer is None:
+            raise RuntimeError("a recurrent model needs a tokenizer (from the clean_tokenize stage)")
+        return self.tokenizer.encode(normalise_many(as_text_list(data.texts)))
+
+    def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> RecurrentClassifier:
+        """Train on token ids; stop early on validation loss, restoring the best weights."""
+        if self.tokenizer is None:
+            raise RuntimeError("a recurrent model needs a tokenizer (from the clean_tokenize stage)")
+        tf = tensorflow()
+        keras = _keras()
+        p = self.params
+        seed_everything(int(p["seed"]))
+        self.network = self._network(self.tokenizer.vocab_size, self.tokenizer.sequence_length)
+        self.network.compile(
+            optimizer=keras.optimizers.Adam(p["learning_rate"]),
+            loss=keras.losses.BinaryCrossentropy(from_logits=True),
+            metrics=[keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)],
+        )
+        x = self._ids(train)
+        y = np.asarray(train.labels, dtype=np.float32)
+        train_ds = (
+            tf.data.Dataset.from_tensor_slices((x, y))
+            .shuffle(len(x), seed=int(p["seed"]), reshuffle_each_iteration=True)
+            .batch(p["batch_size"])
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        val_ds = None
+        callbacks: list[Any] = []
+        if validation is not None and len(validation.texts):
+            xv = self._ids(validation)
+            yv = np.asarray(validation.labels, dtype=np.float32)
+            val_ds = tf.data.Dataset.from_tensor_slices((xv, yv)).batch(p["batch_size"]).prefetch(tf.data.AUTOTUNE)
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=p["patience"], restore_best_weights=True
+                )
+            )
+        if self.log_dir:
+            from dvclive import Live
+            from dvclive.keras import DVCLiveCallback
+
+            callbacks.append(
+                DVCLiveCallback(live=Live(self.log_dir, dvcyaml=None, save_dvc_exp=False, report=None))
+            )
+        started = time.perf_counter()
+        hist = self.network.fit(train_ds, validation_data=val_ds, epochs=p["epochs"], callbacks=callbacks, verbose=2)
+        self.fit_seconds = time.perf_counter() - started
+        self.history = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
+        self.model = self._export()
+        self._serve = None
+        return self
+
+    # -- predicting ---------------------------------------------------------------------------
+    def _serving_fn(self) -> Any:
+        """A traced function over the raw-string model: ~ms per call, no Keras predict loop."""
+        if self._serve is None:
+            if self.model is None:
+                raise RuntimeError("this recurrent model is not fitted: call fit() first")
+            tf = tensorflow()
+            model = self.model
+            self._serve = tf.function(
+                lambda text: model(text, training=False),
+                input_signature=[tf.TensorSpec([None, 1], tf.string)],
+            )
+        return self._serve
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities of (outbound, inbound) for each raw text."""
+        items = as_text_list(texts)
+        if not items:
+            return np.zeros((0, 2))
+        tf = tensorflow()
+        fn = self._serving_fn()
+        out = []
+        for start in range(0, len(items), PREDICT_BATCH):
+            chunk = tf.constant(items[start : start + PREDICT_BATCH], dtype=tf.string)[:, None]
+            out.append(fn(chunk).numpy().reshape(-1))
+        p = np.concatenate(out).astype(np.float64)
+        return np.column_stack([1.0 - p, p])
+
+    def predict_proba_ids(self, token_ids: np.ndarray) -> np.ndarray:
+        """Probabilities of (outbound, inbound) computed from token ids by the trained
+        network (what the parity test compares with :meth:`predict_proba`)."""
+        tf = tensorflow()
+        logits = self.network(tf.constant(np.asarray(token_ids, dtype=np.int32)), training=False).numpy().reshape(-1)
+        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+        return np.column_stack([1.0 - p, p])
+
+    def token_importance(self, text: str) -> list[tuple[str, float]]:
+        """For each token, the drop in inbound probability when it is left out."""
+        tokens = normalise(text).split(" ")
+        tokens = [t for t in tokens if t]
+        if not tokens:
+            return []
+        variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(len(tokens))]
+        p = self.predict_proba(variants)[:, 1]
+        return [(tok, float(p[0] - p[i + 1])) for i, tok in enumerate(tokens)]
+
+    # -- saving -------------------------------------------------------------------------------
+    def _save_files(self, directory: Path) -> None:
+        if self.model is None:
+            raise RuntimeError("this recurrent model is not fitted: call fit() first")
+        self.model.save(directory / MODEL_FILE)
+
+    @classmethod
+    def _load_files(cls, directory: Path, params: dict[str, Any]) -> RecurrentClassifier:
+        _registered_tf_normalise()
+        obj = cls(**params)
+        obj.model = _keras().models.load_model(directory / MODEL_FILE, compile=False)
+        return obj

@@ -1,0 +1,161 @@
+"""The one serving path: load a saved model, give labels and probabilities for raw texts.
+
+The CLI and the Streamlit app both call these functions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import LABEL_TEXT, LABELS
+from .errors import PipelineError
+from .models import TextClassifier, load_model
+
+SELECTED_DIR = Path("models/selected")
+MAX_TEXT_CHARS = 5000
+"""Texts are cut to this many characters before prediction (a tweet has at most 280)."""
+OUTPUT_COLUMNS = ("predicted_label", "p_inbound", "p_outbound", "confidence")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One text's prediction; ``confidence`` is the probability of the predicted class."""
+
+    label: str
+    p_inbound: float
+    p_outbound: float
+
+    @property
+    def confidence(self) -> float:
+        """Probability of the predicted class."""
+        return max(self.p_inbound, self.p_outbound)
+
+    @property
+    def label_text(self) -> str:
+        """The label in words, for people."""
+        return LABEL_TEXT[self.label]
+
+
+def load_selected(directory: str | Path | None = None) -> TextClassifier:
+    """Load ``models/selected`` (or ``directory``); explain how to build it if absent."""
+    directory = Path(directory or os.environ.get("TWCS_MODEL_DIR", SELECTED_DIR))
+    return load_model(directory)
+
+
+def predict_proba(model: TextClassifier, texts: Sequence[str]) -> np.ndarray:
+    """Inbound probability of each raw text (texts longer than :data:`MAX_TEXT_CHARS` are cut)."""
+    items = [t[:MAX_TEXT_CHARS] for t in texts]
+    return model.predict_proba(items)[:, 1]
+
+
+def predict(model: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
+    """A :class:`Prediction` for each raw text."""
+    p = predict_proba(model, texts)
+    return [Prediction(LABELS[int(x >= 0.5)], float(x), float(1.0 - x)) for x in p]
+
+
+def predict_frame(model: TextClassifier, texts: pd.Series) -> pd.DataFrame:
+    """Prediction columns for a column of texts; missing texts get empty predictions."""
+    present = texts.notna().to_numpy()
+    values = texts[present].astype(str).tolist()
+    p = np.full(len(texts), np.nan)
+    if values:
+        p[present] = predict_proba(model, values)
+    label = np.where(np.isnan(p), None, np.where(p >= 0.5, LABELS[1], LABELS[0]))
+    return pd.DataFrame(
+        {
+            "predicted_label": label,
+            "p_inbound": p,
+            "p_outbound": 1.0 - p,
+            "confidence": np.maximum(p, 1.0 - p),
+        },
+        index=texts.index,
+    )
+
+
+def read_csv_upload(source: Any) -> pd.DataFrame:
+    """Read a user's CSV as text columns: UTF-8 first, then Latin-1.
+
+    Raises :class:`PipelineError` for an empty or binary file.
+    """
+    if hasattr(source, "seek"):
+        source.seek(0)
+    raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
+    if not raw.strip():
+        raise PipelineError("the CSV file is empty", "give a CSV with a header row and one text per row")
+    if b"\x00" in raw[:4096]:
+        raise PipelineError("the file is not a text CSV (it holds binary data)", "export the data as CSV text")
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    import io
+
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise PipelineError(f"the file could not be read as CSV ({err})", "check it is comma-separated with a header row") from None
+    if frame.shape[1] == 0:
+        raise PipelineError("the CSV has no columns", "give a CSV with a header row")
+    return frame
+
+
+def predict_csv(
+    model: TextClassifier,
+    in_path: str | Path,
+    text_column: str,
+    out_path: str | Path,
+    chunk_size: int = 10_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Add prediction columns to a CSV; returns counts of inbound, outbound and missing texts."""
+    frame = read_csv_upload(in_path)
+    result = predict_dataframe(model, frame, text_column, chunk_size, progress)
+    from .io import write_with
+
+    write_with(out_path, lambda tmp: result.to_csv(tmp, index=False))
+    return prediction_counts(result)
+
+
+def predict_dataframe(
+    model: TextClassifier,
+    frame: pd.DataFrame,
+    text_column: str,
+    chunk_size: int = 10_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """``frame`` with the prediction columns added, computed in chunks."""
+    if text_column not in frame.columns:
+        raise PipelineError(
+            f"the CSV has no column {text_column!r} (columns: {', '.join(map(str, frame.columns))})",
+            "name the column that holds the tweet texts",
+        )
+    parts = []
+    for start in range(0, len(frame), chunk_size):
+        parts.append(predict_frame(model, frame[text_column].iloc[start : start + chunk_size]))
+        if progress:
+            progress(min(start + chunk_size, len(frame)), len(frame))
+    preds = pd.concat(parts) if parts else pd.DataFrame(columns=list(OUTPUT_COLUMNS))
+    clash = [c for c in OUTPUT_COLUMNS if c in frame.columns]
+    out = frame.drop(columns=clash)
+    return pd.concat([out, preds], axis=1)
+
+
+def prediction_counts(result: pd.DataFrame) -> dict[str, int]:
+    """How many rows were predicted inbound, outbound, or had no text."""
+    labels = result["predicted_label"]
+    return {
+        "rows": int(len(result)),
+        "inbound": int((labels == LABELS[1]).sum()),
+        "outbound": int((labels == LABELS[0]).sum()),
+        "missing_text": int(labels.isna().sum()),
+    }

@@ -1,0 +1,106 @@
+"""The vocabulary and the mapping from text to padded token ids.
+
+One Keras ``TextVectorization`` layer does the tokenisation everywhere: adapted on
+the cleaned *training* text only, it writes the token ids of every split, and the
+same vocabulary goes into the saved models, where the layer's ``standardize`` step is
+:func:`twcs_classifier.text.tf_normalise` so they take raw tweets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .runtime import keras, tensorflow
+
+PAD, OOV = "", "[UNK]"
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """A fixed vocabulary and sequence length (index 0 pads, index 1 is out-of-vocabulary)."""
+
+    vocabulary: tuple[str, ...]
+    sequence_length: int
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, padding and OOV included."""
+        return len(self.vocabulary)
+
+    def save(self, path: str | Path) -> None:
+        """Write the tokenizer as JSON."""
+        data = asdict(self)
+        data["vocabulary"] = list(self.vocabulary)
+        Path(path).write_text(json.dumps(data, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Tokenizer:
+        """Read a tokenizer written by :meth:`save`."""
+        data = json.loads(Path(path).read_text())
+        return cls(vocabulary=tuple(data["vocabulary"]), sequence_length=int(data["sequence_length"]))
+
+    def layer(self, raw_text: bool) -> Any:
+        """A ``TextVectorization`` layer with this vocabulary.
+
+        With ``raw_text=True`` it normalises its input itself (for saved models);
+        with ``raw_text=False`` it expects text already passed through
+        :func:`twcs_classifier.text.normalise`.
+        """
+        return keras().layers.TextVectorization(
+            max_tokens=self.vocab_size,
+            standardize=_registered_tf_normalise() if raw_text else None,
+            split="whitespace",
+            output_mode="int",
+            output_sequence_length=self.sequence_length,
+            vocabulary=list(self.vocabulary[2:]),
+            name="vectorize",
+        )
+
+    def encode(self, clean_texts: Sequence[str], batch_size: int = 8192) -> np.ndarray:
+        """Token ids of already-normalised texts, padded or cut to ``sequence_length``."""
+        tf = tensorflow()
+        layer = self.layer(raw_text=False)
+        out = [np.zeros((0, self.sequence_length), dtype=np.int32)]
+        for start in range(0, len(clean_texts), batch_size):
+            chunk = tf.constant(list(clean_texts[start : start + batch_size]), dtype=tf.string)
+            out.append(layer(chunk).numpy().astype(np.int32))
+        return np.concatenate(out)
+
+
+def adapt_tokenizer(clean_train_texts: Sequence[str], max_tokens: int, sequence_length: int) -> Tokenizer:
+    """Learn the vocabulary from normalised training texts (never from validation or test).
+
+    Tokens are ordered by frequency, ties broken alphabetically, so the same texts
+    always give the same ids.
+    """
+    if max_tokens < 3:
+        raise ValueError("clean_tokenize.max_tokens must be at least 3 (padding, OOV and one word)")
+    if sequence_length < 1:
+        raise ValueError("clean_tokenize.sequence_length must be at least 1")
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for text in clean_train_texts:
+        counts.update(text.split(" ") if text else ())
+    counts.pop("", None)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: max_tokens - 2]
+    return Tokenizer(vocabulary=(PAD, OOV, *[tok for tok, _ in ranked]), sequence_length=sequence_length)
+
+
+def _registered_tf_normalise() -> Any:
+    """:func:`tf_normalise`, registered with Keras so saved models can name it."""
+    from .text import tf_normalise
+
+    saving = keras().saving
+    registered = saving.get_registered_object("twcs_classifier>tf_normalise")
+    if registered is None:
+        registered = saving.register_keras_serializable(package="twcs_classifier", name="tf_normalise")(
+            tf_normalise
+        )
+    return registered

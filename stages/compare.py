@@ -1,0 +1,23 @@
+"""compare: rank the trained models -> metrics/compare.json and metrics/compare.md.
+
+Params: compare.models, compare.rank_by, select.model.
+"""
+
+from twcs_classifier.compare import compare
+from twcs_classifier.errors import run_stage
+from twcs_classifier.io import load_params, read_json, section, write_json, write_text
+
+
+def main() -> None:
+    params = load_params()
+    p = section(params, "compare")
+    selected = section(params, "select")["model"]
+    metrics = {name: read_json(f"metrics/{name}.json") for name in p["models"]}
+    summary, table = compare(metrics, selected, p["rank_by"])
+    write_json("metrics/compare.json", summary)
+    write_text("metrics/compare.md", table)
+    print(table)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,39 @@
+"""sample: tweets.parquet -> balanced, conversation-disjoint train/val/test splits.
+
+Params: base.seed, sample.n_train, sample.n_test, sample.val_fraction.
+"""
+
+import warnings
+
+import pandas as pd
+
+from twcs_classifier.errors import run_stage
+from twcs_classifier.io import load_params, section, write_json, write_with
+from twcs_classifier.sampling import SampleSizes, balanced_sample
+
+IN = "data/interim/tweets.parquet"
+OUT_DIR = "data/splits"
+
+
+def main() -> None:
+    params = load_params()
+    seed = int(section(params, "base")["seed"])
+    p = section(params, "sample")
+    sizes = SampleSizes.from_params(int(p["n_train"]), int(p["n_test"]), float(p["val_fraction"]))
+    tweets = pd.read_parquet(IN, columns=["tweet_id", "conversation_id", "company", "author_id", "text", "inbound"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the same messages are printed below and kept in the report
+        splits, report = balanced_sample(tweets, sizes, seed)
+    for name, frame in splits.items():
+        write_with(f"{OUT_DIR}/{name}.parquet", lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+    write_json(f"{OUT_DIR}/sample_report.json", report)
+    for message in report["warnings"]:
+        print(f"warning: {message}")
+    failed = [k for k, ok in report["checks"].items() if not ok]
+    if failed:
+        raise SystemExit(f"sample: split checks failed: {', '.join(failed)}")
+    print("sample: " + ", ".join(f"{k} {v['n']}" for k, v in report["actual"].items()))
+
+
+if __name__ == "__main__":
+    run_stage(main)
