@@ -1,6 +1,6 @@
 """train@<model>: fit one model on the processed splits, score it, save it.
 
-Usage: python stages/train.py <model>   (a name under ``models`` in params.yaml)
+Usage: python -m stages.train <model>   (a name under ``models`` in params.yaml)
 Params: base.seed, models.<model>.
 Writes models/<model>/, metrics/<model>.json and plots/<model>/.
 """
@@ -27,7 +27,7 @@ def load_split(name: str) -> LabelledTexts:
 
 def main() -> None:
     if len(sys.argv) != 2:
-        raise PipelineError("train needs one model name", "run: python stages/train.py gru")
+        raise PipelineError("train needs one model name", "run: python -m stages.train gru")
     name = sys.argv[1]
     params = load_params()
     seed = int(section(params, "base")["seed"])

@@ -8,7 +8,6 @@ schema, normalises ``inbound`` and drops, counting each, rows that cannot be use
 
 from __future__ import annotations
 
-
 import os
 import re
 import zipfile

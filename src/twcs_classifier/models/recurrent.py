@@ -143,7 +143,10 @@ class RecurrentClassifier(TextClassifier):
                 DVCLiveCallback(live=Live(self.log_dir, dvcyaml=None, save_dvc_exp=False, report=None))
             )
         started = time.perf_counter()
-        hist = self.network.fit(train_ds, validation_data=val_ds, epochs=p["epochs"], callbacks=callbacks, verbose=2)
+        # The dataset shuffles itself (seeded); shuffle=False stops Keras warning about it.
+        hist = self.network.fit(
+            train_ds, validation_data=val_ds, epochs=p["epochs"], callbacks=callbacks, shuffle=False, verbose=2
+        )
         self.fit_seconds = time.perf_counter() - started
         self.history = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
         self.model = self._export()

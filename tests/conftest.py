@@ -1,0 +1,96 @@
+"""Shared fixtures: tiny in-memory frames, and one real `dvc repro` on the shared sample.
+
+The real run happens once per test session in a temporary copy of the repository,
+with small sizes and few epochs, and every test that needs trained models uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_SAMPLE = Path(os.environ.get("TWCS_REAL_SAMPLE", REPO.parent / "shared" / "data" / "twcs_real_sample.csv"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# What the end-to-end run changes in params.yaml: the real sample as raw data, and
+# fewer epochs so the whole pipeline runs in a couple of minutes on two cores.
+E2E_OVERRIDES = {
+    "data": {"raw_path": str(REAL_SAMPLE)},
+    "models": {name: {"epochs": 4} for name in ("simple_rnn", "lstm", "gru")},
+}
+
+
+def real_sample_path() -> Path:
+    """The shared real sample; missing it fails in CI and skips elsewhere."""
+    if REAL_SAMPLE.exists():
+        return REAL_SAMPLE
+    message = f"the real sample {REAL_SAMPLE} is missing (it lives in ../shared beside the repo)"
+    if IN_CI:
+        pytest.fail(message + ": CI must have it")
+    pytest.skip(message)
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def copy_repo(target: Path) -> Path:
+    """Copy the files git tracks (plus untracked, not ignored ones) into ``target`` and
+    make it a git repository, as a user's fresh clone would be."""
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO, check=True, capture_output=True, text=True,
+    ).stdout.split("\0")
+    for rel in filter(None, files):
+        src = REPO / rel
+        if not src.is_file():
+            continue
+        dst = target / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+    for rel in ("dvc.lock", "metrics", "plots", "models/selected"):
+        path = target / rel
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "copy"]):
+        subprocess.run(cmd, cwd=target, check=True, env=env, capture_output=True)
+    return target
+
+
+def dvc(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the venv's dvc in ``cwd``."""
+    exe = Path(sys.executable).with_name("dvc")
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run([str(exe), *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dvc {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary copy of the repo after a real `dvc repro` on the shared sample."""
+    real_sample_path()
+    root = copy_repo(tmp_path_factory.mktemp("project"))
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    (root / "params.yaml").write_text(yaml.safe_dump(_merge(params, E2E_OVERRIDES), sort_keys=False))
+    proc = dvc("repro", cwd=root)
+    (root / "repro.log").write_text(proc.stdout + proc.stderr)
+    return root
