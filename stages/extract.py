@@ -18,8 +18,10 @@ def main() -> None:
     table, report = extract(params["raw_path"])
     write_with(OUT, lambda tmp: pq.write_table(table, tmp))
     write_json(REPORT, report)
-    print(f"extract: {report['rows_written']} tweets ({report['inbound']} inbound, {report['outbound']} outbound), "
-          f"{report['conversations']} conversations -> {OUT}")
+    print(
+        f"extract: {report['rows_written']} tweets ({report['inbound']} inbound, {report['outbound']} outbound), "
+        f"{report['conversations']} conversations -> {OUT}"
+    )
 
 
 if __name__ == "__main__":

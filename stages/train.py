@@ -54,11 +54,18 @@ def main() -> None:
     model.save(f"models/{name}")
     write_json(
         f"metrics/{name}.json",
-        {"model": name, **scores, "timing": timing, "n_train": len(splits["train"].texts),
-         "params": {**model_params, "seed": seed}},
+        {
+            "model": name,
+            **scores,
+            "timing": timing,
+            "n_train": len(splits["train"].texts),
+            "params": {**model_params, "seed": seed},
+        },
     )
-    print(f"train@{name}: test accuracy {scores['test']['accuracy']:.4f}, F1 {scores['test']['f1_macro']:.4f}, "
-          f"{train_seconds:.1f}s to train")
+    print(
+        f"train@{name}: test accuracy {scores['test']['accuracy']:.4f}, F1 {scores['test']['f1_macro']:.4f}, "
+        f"{train_seconds:.1f}s to train"
+    )
 
 
 if __name__ == "__main__":

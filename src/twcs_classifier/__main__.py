@@ -16,16 +16,29 @@ def _predict(args: argparse.Namespace) -> int:
     model = load_selected(args.model_dir)
     if args.csv:
         if args.text or not args.out:
-            raise PipelineError("--csv needs --out and no text argument", "e.g. predict --csv in.csv --text-column text --out out.csv")
+            raise PipelineError(
+                "--csv needs --out and no text argument", "e.g. predict --csv in.csv --text-column text --out out.csv"
+            )
         counts = predict_csv(model, args.csv, args.text_column, args.out)
         print(json.dumps({"out": str(args.out), **counts}))
         return 0
     if not args.text:
-        raise PipelineError("nothing to predict", 'give a text, e.g. predict "@AmazonHelp where is my order?", or --csv')
+        raise PipelineError(
+            "nothing to predict", 'give a text, e.g. predict "@AmazonHelp where is my order?", or --csv'
+        )
     for text, pred in zip(args.text, predict(model, args.text)):
-        print(json.dumps({"text": text, "label": pred.label, "label_text": pred.label_text,
-                          "confidence": round(pred.confidence, 4), "p_inbound": round(pred.p_inbound, 4)},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "text": text,
+                    "label": pred.label,
+                    "label_text": pred.label_text,
+                    "confidence": round(pred.confidence, 4),
+                    "p_inbound": round(pred.p_inbound, 4),
+                },
+                ensure_ascii=False,
+            )
+        )
     return 0
 
 

@@ -83,8 +83,7 @@ def open_source(path: str | os.PathLike[str]) -> tuple[IO[bytes], str]:
     if path.stat().st_size == 0:
         raise PipelineError(
             f"raw data file {path} is empty",
-            f"replace {path} with the full twcs.csv from Kaggle "
-            "(thoughtvector/customer-support-on-twitter)",
+            f"replace {path} with the full twcs.csv from Kaggle (thoughtvector/customer-support-on-twitter)",
         )
     if zipfile.is_zipfile(path):
         zf = zipfile.ZipFile(path)
@@ -194,8 +193,7 @@ def read_twcs(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tu
         missing = [c for c in REQUIRED_COLUMNS if c not in reader.schema.names]
         if missing:
             raise PipelineError(
-                f"{described} lacks the column(s) {', '.join(missing)} "
-                f"(found: {', '.join(reader.schema.names)})",
+                f"{described} lacks the column(s) {', '.join(missing)} (found: {', '.join(reader.schema.names)})",
                 "give the original twcs.csv, whose header is " + ",".join(REQUIRED_COLUMNS),
             )
         try:
@@ -294,9 +292,7 @@ def derive_company(table: pa.Table, conversation_id: np.ndarray) -> tuple[np.nda
     out = frame[~frame["inbound"]]
     counts = out.groupby(["conv", "author"]).size().rename("n").reset_index()
     counts = counts.sort_values(["conv", "n", "author"], ascending=[True, False, True])
-    by_conv: dict[int, str] = dict(
-        zip(*[counts.drop_duplicates("conv")[c].tolist() for c in ("conv", "author")])
-    )
+    by_conv: dict[int, str] = dict(zip(*[counts.drop_duplicates("conv")[c].tolist() for c in ("conv", "author")]))
 
     handles = {h.lower(): h for h in sorted(set(out["author"].tolist()))}
     missing_convs = set(np.unique(conversation_id).tolist()) - set(by_conv)
@@ -328,9 +324,11 @@ def extract(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tupl
     table, report = read_twcs(path, block_size=block_size)
     conversation_id = derive_conversations(table)
     company, n_without = derive_company(table, conversation_id)
-    table = table.drop_columns(["response_tweet_id"]).append_column(
-        "conversation_id", pa.array(conversation_id, pa.int64())
-    ).append_column("company", pa.array(company.tolist(), pa.string()))
+    table = (
+        table.drop_columns(["response_tweet_id"])
+        .append_column("conversation_id", pa.array(conversation_id, pa.int64()))
+        .append_column("company", pa.array(company.tolist(), pa.string()))
+    )
     inbound = table["inbound"].to_numpy(zero_copy_only=False)
     report.rows_written = table.num_rows
     report.inbound = int(inbound.sum())
@@ -351,4 +349,3 @@ __all__ = [
     "parse_inbound",
     "read_twcs",
 ]
-

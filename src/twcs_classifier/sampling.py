@@ -126,7 +126,12 @@ def balanced_sample(
             }
         )
         out[split] = split_df.reset_index(drop=True)
-        actual[split] = {"n": 2 * k, "inbound": k, "outbound": k, "conversations": int(split_df["conversation_id"].nunique())}
+        actual[split] = {
+            "n": 2 * k,
+            "inbound": k,
+            "outbound": k,
+            "conversations": int(split_df["conversation_id"].nunique()),
+        }
 
     for message in warn:
         warnings.warn(message, stacklevel=2)

@@ -103,7 +103,9 @@ def read_csv_upload(source: Any) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise PipelineError(f"the file could not be read as CSV ({err})", "check it is comma-separated with a header row") from None
+        raise PipelineError(
+            f"the file could not be read as CSV ({err})", "check it is comma-separated with a header row"
+        ) from None
     if frame.shape[1] == 0:
         raise PipelineError("the CSV has no columns", "give a CSV with a header row")
     return frame

@@ -79,7 +79,5 @@ def as_text_list(texts: Sequence[str] | Iterable[str]) -> list[str]:
     items = list(texts)
     for i, t in enumerate(items):
         if not isinstance(t, str):
-            raise TypeError(
-                f"text #{i} is {type(t).__name__}, not str: give raw tweet texts as strings"
-            )
+            raise TypeError(f"text #{i} is {type(t).__name__}, not str: give raw tweet texts as strings")
     return items

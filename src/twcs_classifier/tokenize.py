@@ -100,7 +100,5 @@ def _registered_tf_normalise() -> Any:
     saving = keras().saving
     registered = saving.get_registered_object("twcs_classifier>tf_normalise")
     if registered is None:
-        registered = saving.register_keras_serializable(package="twcs_classifier", name="tf_normalise")(
-            tf_normalise
-        )
+        registered = saving.register_keras_serializable(package="twcs_classifier", name="tf_normalise")(tf_normalise)
     return registered

@@ -73,7 +73,7 @@ class RecurrentClassifier(TextClassifier):
 
     # -- building -------------------------------------------------------------------------
     def _network(self, vocab_size: int, sequence_length: int) -> Any:
-        tf = tensorflow()
+        tensorflow()
         keras = _keras()
         p = self.params
         layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[p["cell"]]
@@ -86,7 +86,7 @@ class RecurrentClassifier(TextClassifier):
 
     def _export(self) -> Any:
         """Wrap the trained network: raw strings → normalise → token ids → probability."""
-        tf = tensorflow()
+        tensorflow()
         keras = _keras()
         assert self.tokenizer is not None
         text = keras.Input(shape=(1,), dtype="string", name="text")
@@ -131,17 +131,13 @@ class RecurrentClassifier(TextClassifier):
             yv = np.asarray(validation.labels, dtype=np.float32)
             val_ds = tf.data.Dataset.from_tensor_slices((xv, yv)).batch(p["batch_size"]).prefetch(tf.data.AUTOTUNE)
             callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=p["patience"], restore_best_weights=True
-                )
+                keras.callbacks.EarlyStopping(monitor="val_loss", patience=p["patience"], restore_best_weights=True)
             )
         if self.log_dir:
             from dvclive import Live
             from dvclive.keras import DVCLiveCallback
 
-            callbacks.append(
-                DVCLiveCallback(live=Live(self.log_dir, dvcyaml=None, save_dvc_exp=False, report=None))
-            )
+            callbacks.append(DVCLiveCallback(live=Live(self.log_dir, dvcyaml=None, save_dvc_exp=False, report=None)))
         started = time.perf_counter()
         # The dataset shuffles itself (seeded); shuffle=False stops Keras warning about it.
         hist = self.network.fit(
