@@ -76,7 +76,10 @@ def _fmt(x: Any) -> str:
 
 def markdown_table(rows: list[dict[str, Any]], sentence: str, rank_by: str) -> str:
     """Rows of :func:`compare` as a Markdown table followed by the verdict."""
-    head = "| rank | model | test accuracy | test F1 (macro) | test ROC-AUC | test AP | test log loss | val accuracy | test n | train s |"
+    head = (
+        "| rank | model | test accuracy | test F1 (macro) | test ROC-AUC | test AP | test log loss "
+        "| val accuracy | test n | train s |"
+    )
     sep = "|" + "---|" * 10
     lines = [f"Models ranked by test {rank_by} (selected model in bold).", "", head, sep]
     for r in rows:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import PipelineError
 from .text import normalise
 
 SPLITS: tuple[str, ...] = ("test", "val", "train")
@@ -133,6 +134,13 @@ def balanced_sample(
             "conversations": int(split_df["conversation_id"].nunique()),
         }
 
+    empty = [split for split in SPLITS if actual[split]["n"] == 0]
+    if empty:
+        raise PipelineError(
+            f"no balanced tweets left for the {', '.join(empty)} split(s) "
+            f"({len(tweets)} tweets, {int(inbound.sum())} inbound, after skipping {duplicates} duplicate texts)",
+            "give more data (the full twcs.csv), or raise sample.n_train / sample.n_test",
+        )
     for message in warn:
         warnings.warn(message, stacklevel=2)
     report = {

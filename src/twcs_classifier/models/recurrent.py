@@ -206,4 +206,5 @@ class RecurrentClassifier(TextClassifier):
         _registered_tf_normalise()
         obj = cls(**params)
         obj.model = _keras().models.load_model(directory / MODEL_FILE, compile=False)
+        obj.network = obj.model.get_layer(f"{obj.params['cell']}_network")
         return obj

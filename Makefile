@@ -1,0 +1,55 @@
+# One command each: `make run` builds everything, `make test` passes the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help setup data run test test-fast browser app bench lint clean
+
+help:
+	@echo "make run        set up .venv, get twcs.csv, run the DVC pipeline, print the comparison"
+	@echo "make test       set up .venv and Chromium, run every test (unit, end-to-end, app, browser)"
+	@echo "make app        serve models/selected in the Streamlit app on http://localhost:8501"
+	@echo "make bench      run the benchmark scripts (they print figures)"
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+setup: $(STAMP)
+
+data: setup
+	$(BIN)/python -m twcs_classifier fetch-data
+
+run: data
+	$(BIN)/dvc repro
+	@cat metrics/compare.md
+
+browser:
+	bash scripts/install-browser.sh
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not e2e and not browser"
+
+app: setup
+	$(BIN)/streamlit run app.py
+
+bench: setup
+	$(BIN)/python benchmarks/bench_serving_latency.py
+	$(BIN)/python benchmarks/make_big_twcs.py --rows 2800000 --out benchmarks/out/twcs_2.8M.csv
+	$(BIN)/python benchmarks/bench_extract.py --csv benchmarks/out/twcs_2.8M.csv
+
+lint: setup
+	$(BIN)/ruff check src stages tests app.py benchmarks
+	$(BIN)/ruff format --check src stages tests app.py benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts benchmarks/out

@@ -1,0 +1,485 @@
+"""Pure helpers behind the Streamlit app (``app.py``): no Streamlit here.
+
+The app only wires widgets to these functions and to :mod:`twcs_classifier.serving`,
+so everything that decides *what* the page shows (where the project's files are, the
+example tweets, the highlighted words, the metrics table, the curves, the confusion
+matrix, the CSV column guess) is plain Python that tests call with tiny inputs.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import LABEL_TEXT
+from .models.base import META_FILE
+
+PROJECT_ENV = "TWCS_PROJECT_DIR"
+"""Environment variable naming the project directory the app reads ``models/``,
+``metrics/`` and ``plots/`` from (default: the directory of ``app.py``)."""
+
+SELECTED = "selected"
+"""The directory name, under ``models/``, of the model the pipeline selected."""
+
+MODEL_ORDER: tuple[str, ...] = ("logreg", "simple_rnn", "lstm", "gru")
+"""The order models are listed in when nothing better (a ranking) is known."""
+
+CARD_FILE = "model_card.json"
+COMPARE_FILE = "compare.json"
+
+CURVES: dict[str, tuple[str, str]] = {
+    "roc": ("fpr", "tpr"),
+    "precision_recall": ("recall", "precision"),
+}
+"""Each curve's file stem under ``plots/<model>/`` and its (x, y) columns."""
+
+CONFUSION_ORDER: tuple[str, str] = ("inbound", "outbound")
+"""Row and column order of a confusion matrix: the positive class (inbound) first."""
+
+INBOUND_RGB = (31, 119, 180)
+OUTBOUND_RGB = (255, 127, 14)
+"""Highlight colours: blue pushes towards inbound, orange towards outbound."""
+
+
+# -- where the files are ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProjectPaths:
+    """The pipeline outputs the app reads, relative to one project directory."""
+
+    root: Path
+
+    @property
+    def models(self) -> Path:
+        """``models/``: one directory per trained model, plus ``selected``."""
+        return self.root / "models"
+
+    @property
+    def metrics(self) -> Path:
+        """``metrics/``: ``<model>.json`` and ``compare.json``."""
+        return self.root / "metrics"
+
+    @property
+    def plots(self) -> Path:
+        """``plots/``: ``<model>/roc.json``, ``precision_recall.json``, ``confusion.json``."""
+        return self.root / "plots"
+
+    @property
+    def selected(self) -> Path:
+        """``models/selected``, the model the app serves by default."""
+        return self.models / SELECTED
+
+    def model_dir(self, name: str) -> Path:
+        """The saved model ``name`` (``selected`` or one of the trained models)."""
+        return self.models / name
+
+
+def project_paths(default: str | Path, environ: Mapping[str, str] | None = None) -> ProjectPaths:
+    """The project directory: ``$TWCS_PROJECT_DIR`` if set and not blank, else ``default``."""
+    env = os.environ if environ is None else environ
+    chosen = (env.get(PROJECT_ENV) or "").strip()
+    return ProjectPaths(Path(chosen or default).expanduser().resolve())
+
+
+def read_json_or_none(path: str | Path) -> Any:
+    """The JSON in ``path``, or ``None`` if the file does not exist."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def model_stamp(directory: str | Path) -> int | None:
+    """When ``directory``'s ``model.json`` last changed (ns), ``None`` if absent.
+
+    The app keys its model cache on this, so a model rebuilt by ``dvc repro`` is
+    loaded again instead of the stale copy in memory.
+    """
+    meta = Path(directory) / META_FILE
+    try:
+        return meta.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def _ordered(names: Iterable[str], preferred: Sequence[str] = MODEL_ORDER) -> list[str]:
+    names = set(names)
+    return [n for n in preferred if n in names] + sorted(names - set(preferred))
+
+
+def trained_models(paths: ProjectPaths) -> list[str]:
+    """Names of the saved models under ``models/`` (not ``selected``), in :data:`MODEL_ORDER`."""
+    if not paths.models.is_dir():
+        return []
+    found = (d.name for d in paths.models.iterdir() if d.name != SELECTED and (d / META_FILE).is_file())
+    return _ordered(found)
+
+
+def compared_models(paths: ProjectPaths) -> list[str]:
+    """Models that have ``metrics/<name>.json``: in ``compare.json``'s rank order when
+    it exists, then any others in :data:`MODEL_ORDER`."""
+    if not paths.metrics.is_dir():
+        return []
+    present = {p.stem for p in paths.metrics.glob("*.json") if p.name != COMPARE_FILE}
+    compare = read_json_or_none(paths.metrics / COMPARE_FILE) or {}
+    ranked = sorted(compare.get("models", {}).items(), key=lambda kv: kv[1].get("rank", math.inf))
+    first = [name for name, _ in ranked if name in present]
+    return first + _ordered(present - set(first))
+
+
+# -- one tweet ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExampleTweet:
+    """A tweet to try with one click; ``kind`` says what it is meant to look like."""
+
+    title: str
+    text: str
+    kind: str
+
+
+EXAMPLE_TWEETS: tuple[ExampleTweet, ...] = (
+    ExampleTweet(
+        "Late parcel",
+        "@AmazonHelp my package says delivered but it's not here and nobody in my building has it. What now??",
+        "inbound",
+    ),
+    ExampleTweet(
+        "Support reply",
+        "@115712 We're sorry to hear that! Please send us a DM with your order number and we'll look into it. ^JK",
+        "outbound",
+    ),
+    ExampleTweet(
+        "App crash",
+        "@SpotifyCares the app crashes every single time I open a playlist 😡 already reinstalled it twice",
+        "inbound",
+    ),
+    ExampleTweet(
+        "Follow-up reply",
+        "@823901 Thanks for reaching out. Can you tell us which device you're using? We'd like to help. "
+        "https://t.co/x1y2z3",
+        "outbound",
+    ),
+    ExampleTweet(
+        "Bill question",
+        "@sprintcare why is my bill $40 higher this month? I didn't change anything on my plan",
+        "inbound",
+    ),
+)
+"""Tweets in the style of the dataset (customer queries start with the brand's handle,
+company replies with the customer's numeric handle and often a signature)."""
+
+
+@dataclass(frozen=True)
+class PreparedText:
+    """A user's text as it will be predicted: cut to the cap, with what happened to it."""
+
+    text: str
+    original_chars: int
+    cut: bool
+
+    @property
+    def blank(self) -> bool:
+        """True when there is nothing but whitespace (or nothing at all)."""
+        return not self.text.strip()
+
+
+def prepare_text(text: str | None, max_chars: int) -> PreparedText:
+    """Cut ``text`` to ``max_chars`` characters (``None`` counts as empty)."""
+    text = text or ""
+    return PreparedText(text[:max_chars], len(text), len(text) > max_chars)
+
+
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def has_word_characters(text: str) -> bool:
+    """Whether ``text`` holds any letter or digit, in any script (emoji do not count)."""
+    return bool(_WORD_CHAR.search(text))
+
+
+def format_percent(p: float) -> str:
+    """A probability as a percentage with one decimal, e.g. ``0.9731 -> '97.3%'``."""
+    return f"{100.0 * p:.1f}%"
+
+
+def importance_explanation(kind: str) -> str:
+    """What the highlight scores mean for a model of this ``kind`` (``logreg`` or ``recurrent``)."""
+    if kind == "logreg":
+        return (
+            "Each word's contribution to the log-odds of *inbound*: the logistic-regression "
+            "coefficients of the word n-grams and character n-grams it holds, weighted by their TF-IDF."
+        )
+    return (
+        "For each word, how much the probability of *inbound* drops when that word is left out "
+        "(negative: it rises, so the word pushes towards *outbound*)."
+    )
+
+
+_SPECIAL = frozenset("<>&\"'\\`*_{}[]()#+-!|~$:^")
+
+
+def _entity_escape(token: str) -> str:
+    """Write the characters HTML, Markdown or Streamlit would read (tags, emphasis, code,
+    links, maths, emoji short codes) as numeric entities, so a token shows as typed."""
+    return "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in token)
+
+
+def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
+    return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {alpha:.2f})"
+
+
+def highlight_html(scores: Sequence[tuple[str, float]]) -> str:
+    """The tokens as one line of HTML, each on a background whose colour says which way it
+    pushes (blue: inbound, orange: outbound) and whose strength is its share of the largest
+    absolute score. Hovering a token shows its score.
+
+    The output is a single ``<div>`` without blank lines, so Markdown passes it through as
+    raw HTML; tokens are escaped so none can inject markup.
+    """
+    largest = max((abs(s) for _, s in scores if math.isfinite(s)), default=0.0)
+    spans = []
+    for token, score in scores:
+        share = abs(score) / largest if largest > 0 and math.isfinite(score) else 0.0
+        direction = "inbound" if score > 0 else "outbound" if score < 0 else "neutral"
+        rgb = INBOUND_RGB if score > 0 else OUTBOUND_RGB
+        background = _rgba(rgb, 0.12 + 0.78 * share) if share > 0.0 else "transparent"
+        spans.append(
+            f'<span class="twcs-token twcs-{direction}" title="{score:+.4f}" '
+            f'style="background-color: {background}; padding: 0.15em 0.3em; border-radius: 0.3em; '
+            f'margin: 0 0.1em; display: inline-block;">{_entity_escape(token)}</span>'
+        )
+    return f'<div class="twcs-highlight" style="line-height: 2.2;">{" ".join(spans)}</div>'
+
+
+def legend_html() -> str:
+    """A one-line key to the colours of :func:`highlight_html`."""
+    inbound = _rgba(INBOUND_RGB, 0.6)
+    outbound = _rgba(OUTBOUND_RGB, 0.6)
+    style = "padding: 0.1em 0.4em; border-radius: 0.3em;"
+    return (
+        f'<div class="twcs-legend"><span style="background-color: {inbound}; {style}">'
+        f"towards {html.escape(LABEL_TEXT['inbound'])}</span> &nbsp; "
+        f'<span style="background-color: {outbound}; {style}">'
+        f"towards {html.escape(LABEL_TEXT['outbound'])}</span> &nbsp; stronger colour, stronger push</div>"
+    )
+
+
+def importance_frame(scores: Sequence[tuple[str, float]], top: int = 10) -> pd.DataFrame:
+    """The ``top`` tokens with the largest absolute scores, strongest first."""
+    frame = pd.DataFrame(scores, columns=["token", "score"])
+    frame["towards"] = frame["score"].map(lambda s: "inbound" if s > 0 else "outbound" if s < 0 else "neither")
+    order = frame["score"].abs().sort_values(ascending=False, kind="stable").index
+    return frame.loc[order].head(top).reset_index(drop=True)
+
+
+# -- a CSV ----------------------------------------------------------------------------------------
+def text_like_columns(frame: pd.DataFrame, sample_rows: int = 1000) -> list[str]:
+    """Columns whose first ``sample_rows`` values hold at least one letter (any script):
+    the ones that can be tweet texts. Ids, counts and booleans are not."""
+    head = frame.head(sample_rows)
+    out = []
+    for column in frame.columns:
+        values = head[column].dropna().astype(str)
+        if values.map(has_word_characters).any() and not _all_numeric_or_bool(values):
+            out.append(str(column))
+    return out
+
+
+def _all_numeric_or_bool(values: pd.Series) -> bool:
+    """True when every value reads as a number or a boolean (``True``/``False``, ``1e5``)."""
+    lowered = values.str.strip().str.lower()
+    boolean = lowered.isin(["true", "false"])
+    numeric = pd.to_numeric(lowered.where(~boolean), errors="coerce").notna()
+    return bool((boolean | numeric).all())
+
+
+TEXT_COLUMN_HINTS: tuple[str, ...] = ("text", "tweet", "message", "body", "content")
+
+
+def guess_text_column(frame: pd.DataFrame, candidates: Sequence[str]) -> str | None:
+    """The candidate most likely to hold the tweets: one named ``text``, else one whose name
+    mentions text/tweet/message/body/content, else the one with the longest values."""
+    if not candidates:
+        return None
+    by_name = {c.strip().lower(): c for c in candidates}
+    for hint in TEXT_COLUMN_HINTS:
+        if hint in by_name:
+            return by_name[hint]
+    for hint in TEXT_COLUMN_HINTS:
+        for c in candidates:
+            if hint in c.lower():
+                return c
+    head = frame.head(1000)
+    return max(candidates, key=lambda c: head[c].dropna().astype(str).str.len().mean() or 0.0)
+
+
+def labelled_filename(upload_name: str) -> str:
+    """The download's name: ``tweets.csv -> tweets_labelled.csv``."""
+    stem = Path(upload_name or "tweets").stem or "tweets"
+    return f"{stem}_labelled.csv"
+
+
+# -- models page --------------------------------------------------------------------------------
+SPLIT_ORDER: tuple[str, ...] = ("test", "validation", "timing")
+
+
+def flatten_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """Numeric leaves of a metrics dict under dotted keys (``test.confusion.tn``), as
+    ``dvc metrics show`` names them; ``params`` (not metrics) and booleans are left out."""
+    out: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if not prefix and key == "params":
+            continue
+        if isinstance(value, Mapping):
+            out.update(flatten_metrics(value, f"{name}."))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[name] = float(value)
+    return out
+
+
+def metrics_table(metrics: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per metric, one column per model (in the given order): test metrics first,
+    then validation, then timing, then the rest."""
+    flat = {name: flatten_metrics(m) for name, m in metrics.items()}
+    keys: list[str] = []
+    for values in flat.values():
+        keys.extend(k for k in values if k not in keys)
+
+    def rank(key: str) -> int:
+        head = key.split(".", 1)[0]
+        return SPLIT_ORDER.index(head) if head in SPLIT_ORDER else len(SPLIT_ORDER)
+
+    keys.sort(key=rank)  # stable: keeps each group's order from the files
+    table = pd.DataFrame({name: [values.get(k, math.nan) for k in keys] for name, values in flat.items()}, index=keys)
+    table.index.name = "metric"
+    return table
+
+
+def format_metric(value: float) -> str:
+    """A metric as ``dvc metrics show`` prints it: whole numbers without decimals, others
+    rounded to 5 decimals; a missing value as a dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if float(value).is_integer() and abs(value) >= 1:
+        return f"{value:.0f}"
+    return f"{round(float(value), 5):g}" if abs(value) >= 1e-4 else f"{value:.2e}"
+
+
+def load_metrics(paths: ProjectPaths, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``metrics/<name>.json`` for each name whose file exists, in the given order."""
+    out = {}
+    for name in names:
+        data = read_json_or_none(paths.metrics / f"{name}.json")
+        if data is not None:
+            out[name] = data
+    return out
+
+
+def thin(frame: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    """At most ``max_points`` evenly spaced rows of ``frame``, always keeping the first and
+    last (a curve keeps its ends and its shape; the browser gets a small chart)."""
+    if len(frame) <= max_points:
+        return frame
+    step = (len(frame) - 1) / (max_points - 1)
+    index = sorted({round(i * step) for i in range(max_points)})
+    return frame.iloc[index]
+
+
+def load_curves(paths: ProjectPaths, names: Sequence[str], curve: str, max_points: int = 400) -> pd.DataFrame:
+    """One curve (``roc`` or ``precision_recall``) of every model, in long form: columns
+    ``model``, the curve's x and y, and ``point`` (the order to draw the points in)."""
+    x, y = CURVES[curve]
+    parts = []
+    for name in names:
+        rows = read_json_or_none(paths.plots / name / f"{curve}.json")
+        if not rows:
+            continue
+        part = thin(pd.DataFrame(rows, columns=[x, y]), max_points).reset_index(drop=True)
+        part.insert(0, "model", name)
+        part["point"] = range(len(part))
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=["model", x, y, "point"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def confusion_table(rows: Iterable[Mapping[str, str]]) -> pd.DataFrame:
+    """Counts of (actual, predicted) pairs as a matrix: actual classes down, predicted across."""
+    frame = pd.DataFrame(list(rows), columns=["actual", "predicted"])
+    labels = list(CONFUSION_ORDER) + sorted(set(frame["actual"]).union(frame["predicted"]) - set(CONFUSION_ORDER))
+    counts = pd.crosstab(frame["actual"], frame["predicted"]).reindex(index=labels, columns=labels, fill_value=0)
+    counts.index = [f"actual {label}" for label in labels]
+    counts.columns = [f"predicted {label}" for label in labels]
+    return counts.astype(int)
+
+
+def load_confusion(paths: ProjectPaths, name: str) -> pd.DataFrame | None:
+    """The confusion matrix of model ``name`` from ``plots/<name>/confusion.json``."""
+    rows = read_json_or_none(paths.plots / name / "confusion.json")
+    return None if rows is None else confusion_table(rows)
+
+
+def card_summary(card: Mapping[str, Any]) -> pd.DataFrame:
+    """The headline facts of a model card as (field, value) rows, for a small table."""
+    test = card.get("metrics", {}).get("test", {})
+    comparison = card.get("comparison", {})
+    rows = [
+        ("model", card.get("model")),
+        ("kind", card.get("params", {}).get("kind")),
+        ("rank", f"{comparison.get('rank')} by {comparison.get('rank_by')}" if comparison else None),
+        ("test accuracy", test.get("accuracy")),
+        ("test F1 (macro)", test.get("f1_macro")),
+        ("test ROC-AUC", test.get("roc_auc")),
+        ("test tweets", test.get("n")),
+        ("seed", card.get("seed")),
+        ("created", card.get("created")),
+        ("data (sha256 of the split files)", card.get("data_fingerprint", {}).get("sha256_of_split_files")),
+    ]
+    values = [format_metric(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for _, v in rows]
+    return pd.DataFrame(
+        {"field": [k for k, _ in rows], "value": ["–" if v is None else str(v) for v in values]}
+    ).set_index("field")
+
+
+__all__ = [
+    "CURVES",
+    "EXAMPLE_TWEETS",
+    "PROJECT_ENV",
+    "SELECTED",
+    "ExampleTweet",
+    "PreparedText",
+    "ProjectPaths",
+    "card_summary",
+    "compared_models",
+    "confusion_table",
+    "flatten_metrics",
+    "format_metric",
+    "format_percent",
+    "guess_text_column",
+    "has_word_characters",
+    "highlight_html",
+    "importance_explanation",
+    "importance_frame",
+    "labelled_filename",
+    "legend_html",
+    "load_confusion",
+    "load_curves",
+    "load_metrics",
+    "metrics_table",
+    "model_stamp",
+    "prepare_text",
+    "project_paths",
+    "read_json_or_none",
+    "text_like_columns",
+    "thin",
+    "trained_models",
+]

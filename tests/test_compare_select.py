@@ -1,0 +1,82 @@
+"""compare and select: ranking, the plain verdict, the model card."""
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from twcs_classifier.compare import compare, rank_models, verdict
+from twcs_classifier.select import fingerprint, install_model, model_card
+
+
+def m(f1: float, acc: float | None = None) -> dict:
+    split = {
+        "f1_macro": f1,
+        "accuracy": acc or f1,
+        "roc_auc": 0.99,
+        "average_precision": 0.99,
+        "log_loss": 0.1,
+        "n": 100,
+    }
+    return {"validation": dict(split), "test": dict(split), "timing": {"train_seconds": 1.5}, "params": {"x": 1}}
+
+
+METRICS = {"logreg": m(0.99), "simple_rnn": m(0.95), "lstm": m(0.96), "gru": m(0.97)}
+
+
+def test_ranking_is_by_test_metric_then_name() -> None:
+    assert rank_models(METRICS) == ["logreg", "gru", "lstm", "simple_rnn"]
+    assert rank_models({"b": m(0.9), "a": m(0.9)}) == ["a", "b"]
+
+
+def test_verdict_says_plainly_when_the_selected_model_is_beaten() -> None:
+    text = verdict(METRICS, "gru")
+    assert text.startswith("Warning: the selected model, gru") and "logreg (0.9900)" in text
+    assert "lstm" not in text
+    assert verdict(METRICS, "logreg").startswith("The selected model, logreg, has the best")
+
+
+def test_compare_outputs() -> None:
+    summary, table = compare(METRICS, "gru")
+    assert summary["best"] == "logreg" and not summary["selected_is_best"]
+    assert summary["models"]["gru"]["rank"] == 2
+    assert "| 2 | **gru** | 0.9700 |" in table
+    assert summary["verdict"] in table
+
+
+def test_unknown_selected_model() -> None:
+    with pytest.raises(ValueError, match="has no metrics"):
+        verdict(METRICS, "bert")
+
+
+def test_model_card_holds_what_a_user_needs() -> None:
+    summary, _ = compare(METRICS, "gru")
+    report = {"actual": {"train": {"n": 10}}, "seed": 42}
+    card = model_card("gru", METRICS["gru"], summary, report, "abc", now=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    assert card["model"] == "gru" and card["metrics"]["test"]["f1_macro"] == 0.97
+    assert card["comparison"]["selected_is_best"] is False and "logreg" in card["comparison"]["verdict"]
+    assert card["splits"] == {"train": {"n": 10}} and card["data_fingerprint"]["sha256_of_split_files"] == "abc"
+    assert card["created"] == "2026-01-02T00:00:00+00:00"
+    assert {"python", "numpy", "scikit-learn"} <= set(card["libraries"])
+
+
+def test_fingerprint_changes_with_content_not_order(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    a.write_bytes(b"1")
+    b.write_bytes(b"2")
+    first = fingerprint([a, b])
+    assert fingerprint([b, a]) == first
+    b.write_bytes(b"3")
+    assert fingerprint([a, b]) != first
+
+
+def test_install_model_replaces_the_target(tmp_path: Path) -> None:
+    src, dst = tmp_path / "gru", tmp_path / "selected"
+    src.mkdir()
+    (src / "model.json").write_text("{}")
+    dst.mkdir()
+    (dst / "stale.txt").write_text("old")
+    install_model(src, dst)
+    assert sorted(p.name for p in dst.iterdir()) == ["model.json"]
+    with pytest.raises(FileNotFoundError):
+        install_model(tmp_path / "missing", dst)

@@ -1,0 +1,116 @@
+"""Every model behind one interface: fit, predict_proba on raw text, save, load."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twcs_classifier.errors import PipelineError
+from twcs_classifier.models import LabelledTexts, build_model, load_model
+from twcs_classifier.text import normalise_many
+from twcs_classifier.tokenize import adapt_tokenizer
+
+INBOUND = [
+    "@AmazonHelp my order is late",
+    "@Delta where is my bag",
+    "my phone broke again @AppleSupport",
+    "why is my bill so high",
+]
+OUTBOUND = [
+    "@1234 sorry to hear that, please DM us ^JK",
+    "@5678 we are here to help /GK",
+    "@99 thanks for reaching out, DM us",
+    "@42 let us look into this for you",
+]
+
+
+def data(n: int = 60, seed: int = 0) -> LabelledTexts:
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = i % 2
+        pool = INBOUND if label else OUTBOUND
+        texts.append(f"{pool[rng.integers(len(pool))]} {rng.integers(1000)}")
+        labels.append(label)
+    return LabelledTexts(texts, np.array(labels))
+
+
+TINY_RNN = {"kind": "recurrent", "embedding_dim": 8, "units": 8, "epochs": 6, "batch_size": 16, "learning_rate": 0.02}
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return adapt_tokenizer(normalise_many(data().texts), max_tokens=200, sequence_length=12)
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
+def test_recurrent_model_learns_saves_and_takes_raw_strings(cell, tokenizer, tmp_path: Path) -> None:
+    train, val = data(80, 0), data(20, 1)
+    train = LabelledTexts(train.texts, train.labels, tokenizer.encode(normalise_many(train.texts)))
+    model = build_model({**TINY_RNN, "cell": cell}, seed=1, tokenizer=tokenizer).fit(train, val)
+    proba = model.predict_proba(["@Delta where is my bag", "@77 sorry, please DM us"])
+    assert proba.shape == (2, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    assert proba[0, 1] > 0.5 > proba[1, 1]
+    # The exported raw-string model agrees with the trained network on token ids.
+    np.testing.assert_allclose(
+        model.predict_proba(val.texts), model.predict_proba_ids(tokenizer.encode(normalise_many(val.texts))), atol=1e-5
+    )
+    model.save(tmp_path / cell)
+    loaded = load_model(tmp_path / cell)
+    np.testing.assert_allclose(loaded.predict_proba(val.texts), model.predict_proba(val.texts), atol=1e-6)
+    scores = loaded.token_importance("@Delta where is my bag")
+    assert [t for t, _ in scores] == ["@delta", "where", "is", "my", "bag"]
+
+
+def test_recurrent_training_is_repeatable(tokenizer) -> None:
+    train, val = data(60, 0), data(20, 1)
+    a = build_model({**TINY_RNN, "cell": "gru", "epochs": 2}, seed=5, tokenizer=tokenizer).fit(train, val)
+    b = build_model({**TINY_RNN, "cell": "gru", "epochs": 2}, seed=5, tokenizer=tokenizer).fit(train, val)
+    np.testing.assert_array_equal(a.predict_proba(val.texts), b.predict_proba(val.texts))
+
+
+def test_logreg_learns_saves_with_skops_and_explains(tmp_path: Path) -> None:
+    model = build_model({"kind": "logreg", "min_df": 1}, seed=0).fit(data(60))
+    proba = model.predict_proba(["@Delta where is my bag", "@77 sorry, please DM us"])
+    assert proba[0, 1] > 0.5 > proba[1, 1]
+    model.save(tmp_path / "lr")
+    assert (tmp_path / "lr" / "model.skops").exists()
+    loaded = load_model(tmp_path / "lr")
+    np.testing.assert_array_equal(loaded.predict_proba(data(10, 3).texts), model.predict_proba(data(10, 3).texts))
+    scores = dict(loaded.token_importance("please DM us my bag"))
+    assert scores["my"] > 0 > scores["us"]
+
+
+def test_empty_input_gives_empty_output() -> None:
+    model = build_model({"kind": "logreg", "min_df": 1}, seed=0).fit(data(40))
+    assert model.predict_proba([]).shape == (0, 2)
+
+
+def test_non_string_input_is_named() -> None:
+    model = build_model({"kind": "logreg", "min_df": 1}, seed=0).fit(data(40))
+    with pytest.raises(TypeError, match="text #1"):
+        model.predict_proba(["fine", 3])
+
+
+def test_unknown_kind_and_unknown_params_are_errors() -> None:
+    with pytest.raises(PipelineError, match="model kind 'svm' is unknown"):
+        build_model({"kind": "svm"})
+    with pytest.raises(PipelineError, match="unknown logreg param.*alpha"):
+        build_model({"kind": "logreg", "alpha": 1})
+    with pytest.raises(PipelineError, match="unknown recurrent cell"):
+        build_model({"kind": "recurrent", "cell": "transformer"})
+
+
+def test_loading_without_a_model_says_how_to_build_one(tmp_path: Path) -> None:
+    with pytest.raises(PipelineError, match=r"no trained model[\s\S]*make run"):
+        load_model(tmp_path)
+
+
+def test_skops_file_with_foreign_types_is_refused(tmp_path: Path, monkeypatch) -> None:
+    model = build_model({"kind": "logreg", "min_df": 1}, seed=0).fit(data(40))
+    model.save(tmp_path / "lr")
+    import skops.io as sio
+
+    monkeypatch.setattr(sio, "get_untrusted_types", lambda file: ["os.system"])
+    with pytest.raises(PipelineError, match="does not trust: os.system"):
+        load_model(tmp_path / "lr")

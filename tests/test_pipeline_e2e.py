@@ -1,0 +1,197 @@
+"""End to end: the real `dvc repro` on ../shared/data/twcs_real_sample.csv.
+
+The `built_project` fixture (tests/conftest.py) runs the whole pipeline once in a
+temporary copy of the repository; these tests check every stage's outputs, the
+GRU's accuracy on real data, the serving path, and DVC's incremental behaviour.
+In CI the real sample must be there: a missing sample fails rather than skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import dvc
+
+pytestmark = pytest.mark.e2e
+
+MODELS = ("logreg", "simple_rnn", "lstm", "gru")
+SPLIT_KEYS = {
+    "n",
+    "accuracy",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "roc_auc",
+    "average_precision",
+    "log_loss",
+    "confusion",
+    "per_class",
+}
+
+
+def read(root: Path, rel: str):
+    return json.loads((root / rel).read_text())
+
+
+def ran_stages(output: str) -> list[str]:
+    return re.findall(r"Running stage '([^']+)'", output)
+
+
+def test_extract_outputs(built_project: Path) -> None:
+    report = read(built_project, "data/interim/extract_report.json")
+    assert report["rows_parsed"] == 43796
+    dropped = sum(v for k, v in report.items() if k.startswith("dropped_"))
+    assert report["rows_written"] == report["rows_parsed"] - dropped + report["dropped_unparseable"]
+    assert report["inbound"] == 6195 and report["outbound"] == 37601
+    tweets = pd.read_parquet(built_project / "data/interim/tweets.parquet")
+    assert len(tweets) == report["rows_written"]
+    assert tweets["tweet_id"].is_unique
+    assert tweets["company"].notna().mean() > 0.9
+
+
+def test_sample_outputs(built_project: Path) -> None:
+    report = read(built_project, "data/splits/sample_report.json")
+    assert all(report["checks"].values()), report["checks"]
+    # The sample holds fewer inbound tweets than the defaults ask for: it says so.
+    assert report["warnings"] and report["actual"]["train"]["n"] < report["requested"]["train"]
+    splits = {s: pd.read_parquet(built_project / f"data/splits/{s}.parquet") for s in ("train", "val", "test")}
+    for name, frame in splits.items():
+        assert len(frame) == report["actual"][name]["n"] and frame["label"].mean() == 0.5
+    assert not set(splits["train"]["conversation_id"]) & set(splits["test"]["conversation_id"])
+    assert not set(splits["val"]["conversation_id"]) & set(splits["test"]["conversation_id"])
+
+
+def test_clean_tokenize_outputs(built_project: Path) -> None:
+    tok = read(built_project, "data/processed/tokenizer.json")
+    params = yaml.safe_load((built_project / "params.yaml").read_text())["clean_tokenize"]
+    assert tok["sequence_length"] == params["sequence_length"] and len(tok["vocabulary"]) <= params["max_tokens"]
+    test = pd.read_parquet(built_project / "data/processed/test.parquet")
+    assert {"clean_text", "token_ids"} <= set(test.columns)
+    assert {len(ids) for ids in test["token_ids"]} == {params["sequence_length"]}
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_train_outputs(built_project: Path, model: str) -> None:
+    metrics = read(built_project, f"metrics/{model}.json")
+    for split in ("validation", "test"):
+        assert SPLIT_KEYS <= set(metrics[split])
+        assert 0.5 < metrics[split]["accuracy"] <= 1.0
+    assert metrics["timing"]["train_seconds"] > 0 and metrics["params"]["seed"] == 42
+    assert (built_project / f"models/{model}/model.json").exists()
+    for plot in ("roc", "precision_recall", "confusion"):
+        assert read(built_project, f"plots/{model}/{plot}.json")
+
+
+def test_gru_reaches_095_test_accuracy_on_real_data(built_project: Path) -> None:
+    assert read(built_project, "metrics/gru.json")["test"]["accuracy"] >= 0.95
+
+
+def test_recurrent_training_logs_exist(built_project: Path) -> None:
+    for model in ("simple_rnn", "lstm", "gru"):
+        lines = (built_project / f"plots/{model}/training/plots/metrics/eval/loss.tsv").read_text().splitlines()
+        assert lines[0].split("\t")[:2] == ["step", "loss"] and len(lines) >= 2
+
+
+def test_compare_and_select_outputs(built_project: Path) -> None:
+    summary = read(built_project, "metrics/compare.json")
+    assert set(summary["models"]) == set(MODELS) and summary["selected"] == "gru"
+    table = (built_project / "metrics/compare.md").read_text()
+    assert summary["verdict"] in table and "**gru**" in table
+    card = read(built_project, "models/selected/model_card.json")
+    assert card["model"] == "gru" and card["comparison"]["verdict"] == summary["verdict"]
+    assert card["metrics"]["test"] == read(built_project, "metrics/gru.json")["test"]
+    assert len(card["data_fingerprint"]["sha256_of_split_files"]) == 64
+
+
+def test_exported_gru_on_raw_text_matches_network_on_parquet_ids(built_project: Path) -> None:
+    from twcs_classifier.models import load_model
+
+    model = load_model(built_project / "models/gru")
+    test = pd.read_parquet(built_project / "data/processed/test.parquet")
+    from_raw = model.predict_proba(test["text"].tolist())
+    from_ids = model.predict_proba_ids(np.stack(test["token_ids"].to_numpy()))
+    np.testing.assert_allclose(from_raw, from_ids, atol=1e-5)
+
+
+def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    cmd = [sys.executable, "-m", "twcs_classifier", "predict", "@AmazonHelp where is my parcel?"]
+    out = subprocess.run(cmd, cwd=built_project, env=env, capture_output=True, text=True, check=True).stdout
+    row = json.loads(out.strip().splitlines()[-1])
+    assert row["label"] == "inbound" and 0.5 <= row["confidence"] <= 1.0
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": [1, 2, 3], "tweet": ["@Delta lost my bag", "@123 Sorry, please DM us ^JK", None]}).to_csv(
+        src, index=False
+    )
+    dst = tmp_path / "out.csv"
+    cmd = [
+        sys.executable,
+        "-m",
+        "twcs_classifier",
+        "predict",
+        "--csv",
+        str(src),
+        "--text-column",
+        "tweet",
+        "--out",
+        str(dst),
+    ]
+    summary = json.loads(
+        subprocess.run(cmd, cwd=built_project, env=env, capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    assert summary == {"out": str(dst), "rows": 3, "inbound": 1, "outbound": 1, "missing_text": 1}
+    result = pd.read_csv(dst)
+    assert list(result.columns) == ["id", "tweet", "predicted_label", "p_inbound", "p_outbound", "confidence"]
+
+
+def test_cli_without_a_model_explains(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "twcs_classifier", "predict", "hello"]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 2 and "make run" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_metrics_and_plots_are_declared(built_project: Path) -> None:
+    shown = json.loads(dvc("metrics", "show", "--json", cwd=built_project).stdout)
+    files = set(shown["workspace"]["data"]) if "workspace" in shown else set(shown[""]["data"])
+    assert {f"metrics/{m}.json" for m in MODELS} <= files
+    plots = json.loads(dvc("plots", "show", "--json", cwd=built_project).stdout)["data"]
+    assert any(k.startswith("ROC") for k in plots) and any(k.startswith("Precision-recall") for k in plots)
+    assert sum(k.startswith("Confusion matrix") for k in plots) == 4
+
+
+def test_noop_repro_runs_nothing(built_project: Path) -> None:
+    assert ran_stages(dvc("repro", cwd=built_project).stdout) == []
+
+
+def test_one_model_param_reruns_only_that_model_compare_and_select(built_project: Path) -> None:
+    path = built_project / "params.yaml"
+    original = path.read_text()
+    params = yaml.safe_load(original)
+    params["models"]["lstm"]["units"] = 32
+    path.write_text(yaml.safe_dump(params, sort_keys=False))
+    try:
+        assert ran_stages(dvc("repro", cwd=built_project).stdout) == ["train@lstm", "compare", "select"]
+    finally:
+        path.write_text(original)
+    dvc("repro", cwd=built_project)  # back to the original outputs (from the run cache)
+
+
+def test_rerun_gives_the_same_metrics(built_project: Path) -> None:
+    before = read(built_project, "metrics/gru.json")
+    dvc("repro", "--force", "--single-item", "train@gru", cwd=built_project)
+    after = read(built_project, "metrics/gru.json")
+    for key in ("validation", "test"):
+        assert after[key] == before[key]
+    dvc("repro", cwd=built_project)

@@ -1,0 +1,109 @@
+"""sample: balanced, disjoint, duplicate-free splits on small in-memory frames."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twcs_classifier.errors import PipelineError
+from twcs_classifier.sampling import SampleSizes, assign_conversations, balanced_sample, split_checks
+from twcs_classifier.text import normalise
+
+
+def tweets(n_conv: int = 300, per_conv: int = 4, seed: int = 0) -> pd.DataFrame:
+    """Conversations alternating customer and company tweets, with unique texts."""
+    rows = []
+    tid = 0
+    for c in range(n_conv):
+        for k in range(per_conv):
+            tid += 1
+            inbound = k % 2 == 0
+            rows.append(
+                {
+                    "tweet_id": tid,
+                    "conversation_id": c * 100,
+                    "company": f"Brand{c % 7}",
+                    "author_id": str(5000 + c) if inbound else f"Brand{c % 7}",
+                    "text": f"{'@Brand my order' if inbound else '@5000 sorry, DM us'} number {tid}",
+                    "inbound": inbound,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_splits_are_balanced_disjoint_and_unique() -> None:
+    splits, report = balanced_sample(tweets(), SampleSizes.from_params(400, 100, 0.25), seed=1)
+    assert set(splits) == {"train", "val", "test"}
+    assert all(report["checks"].values()), report["checks"]
+    for name, frame in splits.items():
+        assert frame["label"].sum() * 2 == len(frame), name
+    ids = [set(f["tweet_id"]) for f in splits.values()]
+    convs = [set(f["conversation_id"]) for f in splits.values()]
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert not ids[i] & ids[j] and not convs[i] & convs[j]
+    assert report["actual"]["train"]["n"] == 300 and report["actual"]["val"]["n"] == 100
+    assert report["actual"]["test"]["n"] == 100
+
+
+def test_duplicate_texts_are_skipped_and_counted() -> None:
+    frame = tweets(n_conv=200)
+    copies = frame["inbound"] & (frame["tweet_id"] % 4 == 1)
+    frame.loc[copies, "text"] = "@Brand   Where is MY order?"  # one text after normalising
+    frame.loc[frame.index[0], "text"] = "@brand where is my order ?"
+    splits, report = balanced_sample(frame, SampleSizes.from_params(200, 50, 0.2), seed=3)
+    texts = [normalise(t) for f in splits.values() for t in f["text"]]
+    assert len(texts) == len(set(texts))
+    assert report["skipped_duplicate_text"] > 0
+    assert report["checks"]["unique_normalised_text"]
+
+
+def test_fewer_rows_than_asked_uses_what_there_is_and_warns() -> None:
+    with pytest.warns(UserWarning, match="asked for"):
+        splits, report = balanced_sample(tweets(n_conv=50), SampleSizes.from_params(10_000, 2_000, 0.1), seed=0)
+    assert report["warnings"]
+    total = sum(v["n"] for v in report["actual"].values())
+    assert total == sum(len(f) for f in splits.values()) <= 200
+    assert all(report["checks"].values())
+    assert report["requested"] == {"train": 9000, "val": 1000, "test": 2000}
+
+
+def test_same_seed_same_sample_other_seed_other_sample() -> None:
+    frame = tweets()
+    sizes = SampleSizes.from_params(300, 100, 0.2)
+    a, _ = balanced_sample(frame, sizes, seed=7)
+    b, _ = balanced_sample(frame, sizes, seed=7)
+    c, _ = balanced_sample(frame, sizes, seed=8)
+    assert all(a[k].equals(b[k]) for k in a)
+    assert not a["test"]["tweet_id"].tolist() == c["test"]["tweet_id"].tolist()
+
+
+def test_assignment_does_not_depend_on_row_order() -> None:
+    conv = np.array([5, 5, 9, 1, 9, 1, 7])
+    first = assign_conversations(conv, {"a": 0.5, "b": 0.5}, seed=4)
+    order = np.array([6, 5, 4, 3, 2, 1, 0])
+    second = assign_conversations(conv[order], {"a": 0.5, "b": 0.5}, seed=4)
+    assert dict(zip(conv.tolist(), first.tolist())) == dict(zip(conv[order].tolist(), second.tolist()))
+
+
+def test_no_rows_for_a_split_is_an_error() -> None:
+    frame = tweets(n_conv=3)
+    with pytest.raises(PipelineError, match="no balanced tweets left"):
+        balanced_sample(frame, SampleSizes.from_params(100, 100, 0.5), seed=0)
+
+
+def test_split_checks_catch_leaks() -> None:
+    a = pd.DataFrame({"tweet_id": [1, 2], "conversation_id": [1, 2], "text": ["x", "y"], "label": [1, 0]})
+    b = pd.DataFrame({"tweet_id": [3, 4], "conversation_id": [2, 4], "text": ["X", "z"], "label": [1, 1]})
+    checks = split_checks({"train": a, "test": b})
+    assert checks == {
+        "disjoint_tweet_ids": True,
+        "disjoint_conversations": False,
+        "balanced": False,
+        "unique_normalised_text": False,
+    }
+
+
+@pytest.mark.parametrize(("n_train", "n_test", "val"), [(1, 10, 0.1), (10, 10, 0.0), (10, 10, 1.0)])
+def test_bad_sizes_are_rejected(n_train, n_test, val) -> None:
+    with pytest.raises(ValueError):
+        SampleSizes.from_params(n_train, n_test, val)
