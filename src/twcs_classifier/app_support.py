@@ -206,7 +206,12 @@ def has_word_characters(text: str) -> bool:
 
 
 def format_percent(p: float) -> str:
-    """A probability as a percentage with one decimal, e.g. ``0.9731 -> '97.3%'``."""
+    """A probability as a percentage with one decimal, e.g. ``0.9731 -> '97.3%'``; one that
+    would round to 100.0% or 0.0% without being certain shows as ``>99.9%`` or ``<0.1%``."""
+    if 0.9995 <= p < 1.0:
+        return ">99.9%"
+    if 0.0 < p < 0.0005:
+        return "<0.1%"
     return f"{100.0 * p:.1f}%"
 
 
@@ -265,7 +270,7 @@ def legend_html() -> str:
     outbound = _rgba(OUTBOUND_RGB, 0.6)
     style = "padding: 0.1em 0.4em; border-radius: 0.3em;"
     return (
-        f'<div class="twcs-legend"><span style="background-color: {inbound}; {style}">'
+        f'<div class="twcs-legend" style="font-size: 0.875em;"><span style="background-color: {inbound}; {style}">'
         f"towards {html.escape(LABEL_TEXT['inbound'])}</span> &nbsp; "
         f'<span style="background-color: {outbound}; {style}">'
         f"towards {html.escape(LABEL_TEXT['outbound'])}</span> &nbsp; stronger colour, stronger push</div>"
@@ -366,12 +371,13 @@ def metrics_table(metrics: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
 
 def format_metric(value: float) -> str:
     """A metric as ``dvc metrics show`` prints it: whole numbers without decimals, others
-    rounded to 5 decimals; a missing value as a dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    rounded to 5 decimals (tiny ones in scientific notation); a missing value as a dash."""
+    if value is None or math.isnan(value):
         return "–"
-    if float(value).is_integer() and abs(value) >= 1:
+    value = float(value)
+    if value.is_integer():
         return f"{value:.0f}"
-    return f"{round(float(value), 5):g}" if abs(value) >= 1e-4 else f"{value:.2e}"
+    return str(round(value, 5)) if abs(value) >= 1e-4 else f"{value:.2e}"
 
 
 def load_metrics(paths: ProjectPaths, names: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -61,6 +61,18 @@ def predict(model: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
     return [Prediction(LABELS[int(x >= 0.5)], float(x), float(1.0 - x)) for x in p]
 
 
+def explain(model: TextClassifier, text: str) -> list[tuple[str, float]]:
+    """Which tokens of ``text`` push towards inbound (positive) or outbound (negative),
+    for the same cut text that :func:`predict` labels."""
+    return model.token_importance(text[:MAX_TEXT_CHARS])
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as UTF-8 CSV. Lines end in CRLF, so a text holding a bare carriage
+    return is quoted and reads back as one row."""
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
 def predict_frame(model: TextClassifier, texts: pd.Series) -> pd.DataFrame:
     """Prediction columns for a column of texts; missing texts get empty predictions."""
     present = texts.notna().to_numpy()
@@ -124,7 +136,7 @@ def predict_csv(
     result = predict_dataframe(model, frame, text_column, chunk_size, progress)
     from .io import write_with
 
-    write_with(out_path, lambda tmp: result.to_csv(tmp, index=False))
+    write_with(out_path, lambda tmp: tmp.write_bytes(to_csv_bytes(result)))
     return prediction_counts(result)
 
 
