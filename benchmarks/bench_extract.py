@@ -68,8 +68,10 @@ def _child_extract(csv: str) -> dict[str, Any]:
 
         return wrapper
 
-    for name in ("read_twcs", "derive_conversations", "derive_company"):
-        setattr(ex, name, timed(name, getattr(ex, name)))
+    # (_conversations and _company_codes: names a patched module may use; wrapped when present)
+    for name in ("read_twcs", "derive_conversations", "derive_company", "_conversations", "_company_codes"):
+        if hasattr(ex, name):
+            setattr(ex, name, timed(name, getattr(ex, name)))
 
     baseline = _rss_mb()
     t0 = time.perf_counter()
@@ -82,6 +84,7 @@ def _child_extract(csv: str) -> dict[str, Any]:
     t2 = time.perf_counter()
     phases["rest_of_extract"] = (t1 - t0) - sum(phases.values())
     return {
+        "module": ex.__file__,
         "rows_in": report["rows_parsed"],
         "rows_out": report["rows_written"],
         "seconds": t2 - t0,
@@ -113,12 +116,12 @@ def child_main(case: str, csv: str) -> None:
 # --------------------------------------------------------------------------- parent side
 
 
-def run_case(case: str, csv: Path, poll_s: float = 0.05) -> dict[str, Any]:
+def run_case(case: str, csv: Path, src: Path = REPO / "src", poll_s: float = 0.05) -> dict[str, Any]:
     """Run one case in a fresh interpreter; return its figures and its peak memory."""
     import psutil
 
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH", "")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH", "")]))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", case, "--csv", str(csv)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
@@ -152,7 +155,13 @@ def run_case(case: str, csv: Path, poll_s: float = 0.05) -> dict[str, Any]:
     stop.set()
     poller.join()
 
-    result: dict[str, Any] = {"case": case, "returncode": proc.returncode, "process_seconds": wall}
+    result: dict[str, Any] = {
+        "case": case,
+        "returncode": proc.returncode,
+        "process_seconds": wall,
+        "process_cpu_user_s": usage.ru_utime,
+        "process_cpu_sys_s": usage.ru_stime,
+    }
     line = next((ln for ln in stdout.splitlines() if ln.startswith("BENCH_RESULT ")), None)
     if proc.returncode != 0 or line is None:
         result["error"] = f"child exited with {proc.returncode}"
@@ -189,7 +198,7 @@ def machine() -> dict[str, Any]:
     except ImportError:
         scipy_version = None
     return {
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
         "cpus_usable": usable,
         "cpu_model": model,
@@ -203,21 +212,38 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _median_run(rs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median time, carrying the largest peak RSS of all runs."""
+    ok = [r for r in rs if "error" not in r]
+    if not ok:
+        return rs[0]
+    ok.sort(key=lambda r: r["seconds"])
+    med = dict(ok[(len(ok) - 1) // 2])
+    med["peak_rss_mb"] = max(r["peak_rss_mb"] for r in ok)
+    med["polled_peak_rss_mb"] = max(r["polled_peak_rss_mb"] for r in ok)
+    med["runs"] = len(ok)
+    return med
+
+
 def _fmt_case(r: dict[str, Any]) -> list[str]:
     if "error" in r:
         return [f"  {r['case']:8s} FAILED: {r['error']}"]
     lines = [
-        f"  {r['case']:8s} {r['seconds']:8.2f} s  {r['rows_per_second']:>11,.0f} rows/s  "
-        f"peak RSS {r['peak_rss_mb']:8,.0f} MB  (polled {r['polled_peak_rss_mb']:,.0f} MB, "
-        f"after imports {r['baseline_rss_mb']:,.0f} MB; whole process {r['process_seconds']:.2f} s; "
-        f"{r['rows_in']:,} rows)"
+        (
+            f"  {r['case']:8s} {r['seconds']:8.2f} s  {r['rows_per_second']:>11,.0f} rows/s  "
+            f"peak RSS {r['peak_rss_mb']:8,.0f} MB  (polled {r['polled_peak_rss_mb']:,.0f} MB, "
+            f"after imports {r['baseline_rss_mb']:,.0f} MB; whole process {r['process_seconds']:.2f} s wall, "
+            f"{r['process_cpu_user_s']:.1f} s user + {r['process_cpu_sys_s']:.1f} s sys CPU; "
+            f"{r['rows_in']:,} rows)"
+        )
     ]
     if r["case"] == "extract":
         ph = r["phases"]
+        lines.append(f"           module {r['module']}")
         lines.append(
             f"           extract() {r['extract_seconds']:.2f} s = read_twcs {ph.get('read_twcs', 0):.2f}"
-            f" + derive_conversations {ph.get('derive_conversations', 0):.2f}"
-            f" + derive_company {ph.get('derive_company', 0):.2f}"
+            f" + derive_conversations {ph.get('derive_conversations', 0) + ph.get('_conversations', 0):.2f}"
+            f" + derive_company {ph.get('derive_company', 0) + ph.get('_company_codes', 0):.2f}"
             f" + rest {ph.get('rest_of_extract', 0):.2f}; parquet write {r['parquet_seconds']:.2f} s"
             f" ({r['parquet_mb']:,.0f} MB); {r['rows_out']:,} rows written"
         )
@@ -228,9 +254,19 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--csv", type=Path, required=True, help="twcs-shaped CSV (see make_big_twcs.py)")
     ap.add_argument("--json", type=Path, help="also save the figures to this JSON file")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each case; the median is reported (default 1)")
     ap.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {CASES} (default: all)")
+    ap.add_argument(
+        "--src",
+        type=Path,
+        default=REPO / "src",
+        help="directory holding the twcs_classifier package to benchmark (default: this repo's src; "
+        "point it at a patched copy to compare)",
+    )
     ap.add_argument("--_child", choices=CASES, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     if args._child:
         child_main(args._child, str(args.csv))
         return
@@ -255,13 +291,23 @@ def main(argv: list[str] | None = None) -> None:
     print(f"input     {args.csv} ({size_mb:,.0f} MB)")
 
     results: dict[str, dict[str, Any]] = {}
+    runs: dict[str, list[dict[str, Any]]] = {c: [] for c in cases}
+    for i in range(args.repeat):
+        for c in cases:  # interleaved, so drifts of a noisy machine hit both cases alike
+            print(f"running   {c} ({i + 1}/{args.repeat}) ...", flush=True)
+            runs[c].append(run_case(c, args.csv, args.src.resolve()))
     for c in cases:
-        print(f"running   {c} ...", flush=True)
-        results[c] = run_case(c, args.csv)
-    print("results (wall seconds of the work, timed in a fresh process each):")
+        results[c] = _median_run(runs[c])
+    label = f"median of {args.repeat} runs" if args.repeat > 1 else "1 run"
+    print(f"results ({label}; wall seconds of the work, timed in a fresh process each; peak RSS: the largest run):")
     for c in cases:
         for ln in _fmt_case(results[c]):
             print(ln)
+        if args.repeat > 1 and "error" not in results[c]:
+            print(
+                "           all runs: "
+                + ", ".join(f"{r['seconds']:.2f} s / {r['peak_rss_mb']:,.0f} MB" for r in runs[c] if "error" not in r)
+            )
 
     summary: dict[str, Any] = {}
     ex, pd_ = results.get("extract"), results.get("pandas")
@@ -288,7 +334,15 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"machine": info, "csv": str(args.csv), "csv_mb": size_mb, "results": results, "summary": summary}
+        payload = {
+            "machine": info,
+            "csv": str(args.csv),
+            "csv_mb": size_mb,
+            "src": str(args.src.resolve()),
+            "results": results,
+            "runs": runs,
+            "summary": summary,
+        }
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
         print(f"saved     {args.json}")
 

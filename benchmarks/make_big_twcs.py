@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SAMPLE = Path("/work/shared/data/twcs_real_sample.csv")
+DEFAULT_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs_real_sample.csv"
 DEFAULT_OUT = HERE / "out" / "twcs_big.csv"
 HEADER = [
     "tweet_id",
@@ -65,7 +65,7 @@ def _lit(text: str) -> str:
 class _Row:
     """One sample row as a %-template piece plus the base values of its placeholders."""
 
-    __slots__ = ("template", "values", "kinds")
+    __slots__ = ("kinds", "template", "values")
 
     def __init__(self) -> None:
         self.template: list[str] = []
