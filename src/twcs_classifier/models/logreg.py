@@ -13,11 +13,11 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from ..errors import PipelineError
-from ..text import as_text_list, normalise, normalise_many
+from ..text import as_text_list, mask_normalise_many, normalise_many, preprocess_many
 from .base import LabelledTexts, TextClassifier
 
 MODEL_FILE = "model.skops"
-TRUSTED_TYPES = ("twcs_classifier.text.normalise_many",)
+TRUSTED_TYPES = ("twcs_classifier.text.normalise_many", "twcs_classifier.text.mask_normalise_many")
 """The only non-scikit-learn objects a saved pipeline may hold; anything else is refused."""
 
 
@@ -38,12 +38,16 @@ class LogRegClassifier(TextClassifier):
         max_features: int = 300_000,
         max_iter: int = 2000,
         seed: int = 0,
+        mask: bool | None = None,
         tokenizer: Any = None,
         log_dir: str | None = None,
         **extra: Any,
     ) -> None:
         # ``tokenizer`` and ``log_dir`` are accepted so every model is built the same
-        # way; this model vectorises raw text itself and logs nothing per epoch.
+        # way; this model vectorises raw text itself (masking it first when the
+        # tokenizer of the clean_tokenize stage says so) and logs nothing per epoch.
+        if mask is None:
+            mask = bool(getattr(tokenizer, "mask", False))
         super().__init__(
             C=C,
             word_ngram_max=word_ngram_max,
@@ -53,6 +57,7 @@ class LogRegClassifier(TextClassifier):
             max_features=max_features,
             max_iter=max_iter,
             seed=seed,
+            mask=mask,
         )
         if extra:
             raise PipelineError(
@@ -83,7 +88,7 @@ class LogRegClassifier(TextClassifier):
         )
         return Pipeline(
             [
-                ("normalise", FunctionTransformer(normalise_many)),
+                ("normalise", FunctionTransformer(mask_normalise_many if p["mask"] else normalise_many)),
                 ("features", FeatureUnion([("words", words), ("chars", chars)])),
                 ("classifier", LogisticRegression(C=p["C"], max_iter=p["max_iter"], random_state=p["seed"])),
             ]
@@ -111,7 +116,7 @@ class LogRegClassifier(TextClassifier):
         word n-grams it starts, weighted by their TF-IDF value in this text. Character
         n-grams are shared out to the words they fall in."""
         pipe = self._fitted()
-        clean = normalise(text)
+        clean = preprocess_many([text], self.params["mask"])[0]
         tokens = clean.split(" ") if clean else []
         if not tokens:
             return []

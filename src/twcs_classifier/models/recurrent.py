@@ -12,8 +12,9 @@ import numpy as np
 from ..errors import PipelineError
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
-from ..text import as_text_list, normalise, normalise_many
-from ..tokenize import Tokenizer, _registered_tf_normalise
+from ..calibration import fit_temperature
+from ..text import as_text_list, preprocess_many
+from ..tokenize import Tokenizer, register_standardizers
 from .base import LabelledTexts, TextClassifier
 
 MODEL_FILE = "model.keras"
@@ -25,8 +26,11 @@ class RecurrentClassifier(TextClassifier):
     """Embedding (masking padding) → one recurrent layer → dropout → sigmoid.
 
     Trained on the token ids of the clean_tokenize stage, with early stopping on
-    validation loss (best weights restored). Saved as one ``.keras`` model whose first
-    layer normalises and tokenises raw strings with the training vocabulary.
+    validation loss (best weights restored), then calibrated by temperature scaling
+    on the validation split. Saved as one ``.keras`` model: its first layer normalises
+    (and, with ``mask``, masks) and tokenises raw strings with the training
+    vocabulary; its last layers divide the logit by the temperature and apply the
+    sigmoid.
     """
 
     kind: ClassVar[str] = "recurrent"
@@ -41,7 +45,10 @@ class RecurrentClassifier(TextClassifier):
         batch_size: int = 256,
         learning_rate: float = 2e-3,
         patience: int = 1,
+        calibrate: bool = True,
         seed: int = 0,
+        mask: bool | None = None,
+        temperature: float = 1.0,
         tokenizer: Tokenizer | None = None,
         log_dir: str | None = None,
         **extra: Any,
@@ -55,7 +62,10 @@ class RecurrentClassifier(TextClassifier):
             batch_size=batch_size,
             learning_rate=learning_rate,
             patience=patience,
+            calibrate=calibrate,
             seed=seed,
+            mask=bool(getattr(tokenizer, "mask", False)) if mask is None else mask,
+            temperature=temperature,
         )
         if extra:
             raise PipelineError(
@@ -70,6 +80,7 @@ class RecurrentClassifier(TextClassifier):
         self.model: Any = None  # raw strings -> inbound probability (what is saved)
         self.history: dict[str, list[float]] = {}
         self._serve: Any = None
+        self._serve_raw: Any = None
 
     # -- building -------------------------------------------------------------------------
     def _network(self, vocab_size: int, sequence_length: int) -> Any:
@@ -85,13 +96,16 @@ class RecurrentClassifier(TextClassifier):
         return keras.Model(ids, logit, name=f"{p['cell']}_network")
 
     def _export(self) -> Any:
-        """Wrap the trained network: raw strings → normalise → token ids → probability."""
+        """Wrap the trained network: raw strings → (mask →) normalise → token ids →
+        logit / temperature → probability."""
         tensorflow()
         keras = _keras()
         assert self.tokenizer is not None
         text = keras.Input(shape=(1,), dtype="string", name="text")
         ids = self.tokenizer.layer(raw_text=True)(text)
-        prob = keras.layers.Activation("sigmoid", name="p_inbound")(self.network(ids))
+        logit = self.network(ids)
+        scaled = keras.layers.Rescaling(1.0 / self.params["temperature"], name="temperature")(logit)
+        prob = keras.layers.Activation("sigmoid", name="p_inbound")(scaled)
         return keras.Model(text, prob, name=f"{self.params['cell']}_classifier")
 
     # -- training ---------------------------------------------------------------------------
@@ -100,7 +114,7 @@ class RecurrentClassifier(TextClassifier):
             return np.asarray(data.token_ids, dtype=np.int32)
         if self.tokenizer is None:
             raise RuntimeError("a recurrent model needs a tokenizer (from the clean_tokenize stage)")
-        return self.tokenizer.encode(normalise_many(as_text_list(data.texts)))
+        return self.tokenizer.encode(preprocess_many(as_text_list(data.texts), self.tokenizer.mask))
 
     def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> RecurrentClassifier:
         """Train on token ids; stop early on validation loss, restoring the best weights."""
@@ -145,31 +159,49 @@ class RecurrentClassifier(TextClassifier):
         )
         self.fit_seconds = time.perf_counter() - started
         self.history = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
+        self.params["temperature"] = 1.0
+        if p["calibrate"] and validation is not None and len(validation.texts):
+            logits = self.network(tf.constant(xv), training=False).numpy().ravel()
+            self.params["temperature"] = round(fit_temperature(logits, yv), 4)
         self.model = self._export()
-        self._serve = None
+        self._serve = self._serve_raw = None
         return self
 
     # -- predicting ---------------------------------------------------------------------------
-    def _serving_fn(self) -> Any:
-        """A traced function over the raw-string model: ~ms per call, no Keras predict loop."""
-        if self._serve is None:
-            if self.model is None:
-                raise RuntimeError("this recurrent model is not fitted: call fit() first")
-            tf = tensorflow()
+    def _serving_fn(self, calibrated: bool = True) -> Any:
+        """A traced function over the raw-string model: ~ms per call, no Keras predict loop.
+        Uncalibrated, it skips the temperature (for reporting calibration before/after)."""
+        if self.model is None:
+            raise RuntimeError("this recurrent model is not fitted: call fit() first")
+        tf = tensorflow()
+        if calibrated and self._serve is None:
             model = self.model
             self._serve = tf.function(
                 lambda text: model(text, training=False),
                 input_signature=[tf.TensorSpec([None, 1], tf.string)],
             )
-        return self._serve
+        if not calibrated and self._serve_raw is None:
+            vectorize, network = self.model.get_layer("vectorize"), self.network
+            self._serve_raw = tf.function(
+                lambda text: tf.sigmoid(network(vectorize(text), training=False)),
+                input_signature=[tf.TensorSpec([None, 1], tf.string)],
+            )
+        return self._serve if calibrated else self._serve_raw
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities of (outbound, inbound) for each raw text."""
+        return self._predict(texts, calibrated=True)
+
+    def predict_proba_uncalibrated(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities before temperature scaling."""
+        return self._predict(texts, calibrated=False)
+
+    def _predict(self, texts: Sequence[str], calibrated: bool) -> np.ndarray:
         items = as_text_list(texts)
         if not items:
             return np.zeros((0, 2))
         tf = tensorflow()
-        fn = self._serving_fn()
+        fn = self._serving_fn(calibrated)
         out = []
         for start in range(0, len(items), PREDICT_BATCH):
             chunk = tf.constant(items[start : start + PREDICT_BATCH], dtype=tf.string)[:, None]
@@ -182,12 +214,12 @@ class RecurrentClassifier(TextClassifier):
         network (what the parity test compares with :meth:`predict_proba`)."""
         tf = tensorflow()
         logits = self.network(tf.constant(np.asarray(token_ids, dtype=np.int32)), training=False).numpy().reshape(-1)
-        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64) / self.params["temperature"]))
         return np.column_stack([1.0 - p, p])
 
     def token_importance(self, text: str) -> list[tuple[str, float]]:
         """For each token, the drop in inbound probability when it is left out."""
-        tokens = normalise(text).split(" ")
+        tokens = preprocess_many([text], self.params["mask"])[0].split(" ")
         tokens = [t for t in tokens if t]
         if not tokens:
             return []
@@ -203,7 +235,7 @@ class RecurrentClassifier(TextClassifier):
 
     @classmethod
     def _load_files(cls, directory: Path, params: dict[str, Any]) -> RecurrentClassifier:
-        _registered_tf_normalise()
+        register_standardizers()
         obj = cls(**params)
         obj.model = _keras().models.load_model(directory / MODEL_FILE, compile=False)
         obj.network = obj.model.get_layer(f"{obj.params['cell']}_network")
