@@ -136,3 +136,25 @@ def test_temperature_scaling_recovers_an_overconfident_scale() -> None:
     assert fit_temperature(3.0 * z, y) == pytest.approx(3.0, rel=0.05)
     assert fit_temperature(z, y) == pytest.approx(1.0, rel=0.05)
     assert fit_temperature(z[:1], y[:1]) == 1.0
+
+
+def test_every_model_keeps_its_temperature_through_save_and_load(tmp_path) -> None:
+    from test_models import TINY_RNN, data
+
+    from twcs_classifier.models import build_model, load_model
+    from twcs_classifier.text import normalise_many
+    from twcs_classifier.tokenize import adapt_tokenizer
+
+    train, val = data(80, 0), data(40, 1)
+    tok = adapt_tokenizer(normalise_many(train.texts), 200, 12)
+    for params in ({"kind": "logreg", "min_df": 1}, {**TINY_RNN, "cell": "gru"}):
+        model = build_model(params, seed=0, tokenizer=tok).fit(train, val)
+        t = model.params["temperature"]
+        assert t > 0 and t != 1.0
+        before, after = model.predict_proba_uncalibrated(val.texts)[:, 1], model.predict_proba(val.texts)[:, 1]
+        logit = np.log(before / (1 - before))
+        np.testing.assert_allclose(after, 1 / (1 + np.exp(-logit / t)), atol=1e-4)
+        model.save(tmp_path / params["kind"])
+        np.testing.assert_allclose(
+            load_model(tmp_path / params["kind"]).predict_proba(val.texts)[:, 1], after, atol=1e-6
+        )

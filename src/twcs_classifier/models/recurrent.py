@@ -46,6 +46,8 @@ class RecurrentClassifier(TextClassifier):
         learning_rate: float = 2e-3,
         patience: int = 1,
         calibrate: bool = True,
+        bucket_by_length: bool = True,
+        mixed_precision: bool = False,
         seed: int = 0,
         mask: bool | None = None,
         temperature: float = 1.0,
@@ -63,6 +65,8 @@ class RecurrentClassifier(TextClassifier):
             learning_rate=learning_rate,
             patience=patience,
             calibrate=calibrate,
+            bucket_by_length=bucket_by_length,
+            mixed_precision=mixed_precision,
             seed=seed,
             mask=bool(getattr(tokenizer, "mask", False)) if mask is None else mask,
             temperature=temperature,
@@ -81,19 +85,57 @@ class RecurrentClassifier(TextClassifier):
         self.history: dict[str, list[float]] = {}
         self._serve: Any = None
         self._serve_raw: Any = None
+        self._extra_callbacks: list[Any] = []  # e.g. a benchmark's epoch timer
 
     # -- building -------------------------------------------------------------------------
-    def _network(self, vocab_size: int, sequence_length: int) -> Any:
+    def _network(self, vocab_size: int) -> Any:
+        """Token ids (any length, 0 = padding) → inbound logit."""
         tensorflow()
         keras = _keras()
         p = self.params
         layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[p["cell"]]
-        ids = keras.Input(shape=(sequence_length,), dtype="int32", name="token_ids")
+        ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         x = keras.layers.Embedding(vocab_size, p["embedding_dim"], mask_zero=True, name="embedding")(ids)
         x = layer(p["units"], name=p["cell"])(x)
         x = keras.layers.Dropout(p["dropout"], name="dropout")(x)
-        logit = keras.layers.Dense(1, name="logit")(x)
+        logit = keras.layers.Dense(1, name="logit", dtype="float32")(x)
         return keras.Model(ids, logit, name=f"{p['cell']}_network")
+
+    def _dataset(self, x: np.ndarray, y: np.ndarray, shuffle: bool) -> Any:
+        """Batches of (token ids, label). With ``bucket_by_length`` tweets of similar
+        length are batched together and each batch is cut to a bucket boundary, so the
+        recurrent loop does not step through padding."""
+        tf = tensorflow()
+        p = self.params
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        if shuffle:
+            ds = ds.shuffle(len(x), seed=int(p["seed"]), reshuffle_each_iteration=True)
+        if not p["bucket_by_length"]:
+            return ds.batch(p["batch_size"]).prefetch(tf.data.AUTOTUNE)
+        seq_len = int(x.shape[1])
+        bounds = sorted({b for b in (9, 17, 25, 33, 49) if b <= seq_len} | {seq_len + 1})
+        ds = ds.map(lambda ids, label: (ids[: tf.maximum(tf.math.count_nonzero(ids, dtype=tf.int32), 1)], label))
+        ds = ds.bucket_by_sequence_length(
+            element_length_func=lambda ids, label: tf.shape(ids)[0],
+            bucket_boundaries=bounds[:-1],
+            bucket_batch_sizes=[p["batch_size"]] * len(bounds),
+            padded_shapes=([None], []),
+            pad_to_bucket_boundary=False,
+        )
+        # Each bucket yields ceil(size / batch) batches whatever the order, so the number
+        # of batches is known; telling tf.data lets Keras count epochs without warnings.
+        lengths = np.maximum(np.count_nonzero(x, axis=1), 1)
+        sizes = np.bincount(np.searchsorted(bounds[:-1], lengths, side="right"), minlength=len(bounds))
+        n_batches = int(np.sum(-(-sizes // p["batch_size"])))
+        return ds.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(tf.data.AUTOTUNE)
+
+    @staticmethod
+    def _strategy() -> Any:
+        """Mirrored over every GPU when more than one is visible; else the default."""
+        tf = tensorflow()
+        if len(tf.config.list_physical_devices("GPU")) > 1:
+            return tf.distribute.MirroredStrategy()
+        return tf.distribute.get_strategy()
 
     def _export(self) -> Any:
         """Wrap the trained network: raw strings → (mask →) normalise → token ids →
@@ -124,26 +166,25 @@ class RecurrentClassifier(TextClassifier):
         keras = _keras()
         p = self.params
         seed_everything(int(p["seed"]))
-        self.network = self._network(self.tokenizer.vocab_size, self.tokenizer.sequence_length)
-        self.network.compile(
-            optimizer=keras.optimizers.Adam(p["learning_rate"]),
-            loss=keras.losses.BinaryCrossentropy(from_logits=True),
-            metrics=[keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)],
-        )
+        on_gpu = bool(tf.config.list_physical_devices("GPU"))
+        # Mixed precision only pays on a GPU; on the CPU the param is ignored.
+        keras.mixed_precision.set_global_policy("mixed_float16" if p["mixed_precision"] and on_gpu else "float32")
+        with self._strategy().scope():
+            self.network = self._network(self.tokenizer.vocab_size)
+            self.network.compile(
+                optimizer=keras.optimizers.Adam(p["learning_rate"]),
+                loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                metrics=[keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)],
+            )
         x = self._ids(train)
         y = np.asarray(train.labels, dtype=np.float32)
-        train_ds = (
-            tf.data.Dataset.from_tensor_slices((x, y))
-            .shuffle(len(x), seed=int(p["seed"]), reshuffle_each_iteration=True)
-            .batch(p["batch_size"])
-            .prefetch(tf.data.AUTOTUNE)
-        )
+        train_ds = self._dataset(x, y, shuffle=True)
         val_ds = None
         callbacks: list[Any] = []
         if validation is not None and len(validation.texts):
             xv = self._ids(validation)
             yv = np.asarray(validation.labels, dtype=np.float32)
-            val_ds = tf.data.Dataset.from_tensor_slices((xv, yv)).batch(p["batch_size"]).prefetch(tf.data.AUTOTUNE)
+            val_ds = self._dataset(xv, yv, shuffle=False)
             callbacks.append(
                 keras.callbacks.EarlyStopping(monitor="val_loss", patience=p["patience"], restore_best_weights=True)
             )
@@ -152,6 +193,7 @@ class RecurrentClassifier(TextClassifier):
             from dvclive.keras import DVCLiveCallback
 
             callbacks.append(DVCLiveCallback(live=Live(self.log_dir, dvcyaml=None, save_dvc_exp=False, report=None)))
+        callbacks += self._extra_callbacks
         started = time.perf_counter()
         # The dataset shuffles itself (seeded); shuffle=False stops Keras warning about it.
         hist = self.network.fit(
@@ -163,6 +205,7 @@ class RecurrentClassifier(TextClassifier):
         if p["calibrate"] and validation is not None and len(validation.texts):
             logits = self.network(tf.constant(xv), training=False).numpy().ravel()
             self.params["temperature"] = round(fit_temperature(logits, yv), 4)
+        keras.mixed_precision.set_global_policy("float32")
         self.model = self._export()
         self._serve = self._serve_raw = None
         return self
@@ -218,14 +261,22 @@ class RecurrentClassifier(TextClassifier):
         return np.column_stack([1.0 - p, p])
 
     def token_importance(self, text: str) -> list[tuple[str, float]]:
-        """For each token, the drop in inbound probability when it is left out."""
-        tokens = preprocess_many([text], self.params["mask"])[0].split(" ")
-        tokens = [t for t in tokens if t]
+        """For each token, how much the inbound log-odds drop when it is left out
+        (negative: leaving it out raises them, so it pushes towards outbound). Tokens
+        past the model's sequence length are never read and score 0."""
+        tokens = [t for t in preprocess_many([text], self.params["mask"])[0].split(" ") if t]
         if not tokens:
             return []
-        variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(len(tokens))]
-        p = self.predict_proba(variants)[:, 1]
-        return [(tok, float(p[0] - p[i + 1])) for i, tok in enumerate(tokens)]
+        read = min(len(tokens), self._sequence_length())
+        variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(read)]
+        p = np.clip(self.predict_proba(variants)[:, 1], 1e-7, 1 - 1e-7)
+        logit = np.log(p) - np.log1p(-p)
+        return [(tok, float(logit[0] - logit[i + 1]) if i < read else 0.0) for i, tok in enumerate(tokens)]
+
+    def _sequence_length(self) -> int:
+        if self.tokenizer is not None:
+            return self.tokenizer.sequence_length
+        return int(self.model.get_layer("vectorize").get_config()["output_sequence_length"])
 
     # -- saving -------------------------------------------------------------------------------
     def _save_files(self, directory: Path) -> None:
