@@ -1,7 +1,8 @@
 """clean_tokenize: normalise the splits' text and turn it into padded token ids.
 
-The vocabulary is learnt from the training split only.
-Params: clean_tokenize.max_tokens, clean_tokenize.sequence_length.
+The vocabulary is learnt from the training split only. With clean_tokenize.mask the
+text is masked first (handles, links, numeric ids, sign-offs), for training and serving.
+Params: clean_tokenize.max_tokens, clean_tokenize.sequence_length, clean_tokenize.mask.
 """
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pandas as pd
 from twcs_classifier.errors import run_stage
 from twcs_classifier.io import load_params, section, write_with
 from twcs_classifier.sampling import SPLITS
-from twcs_classifier.text import normalise_many
+from twcs_classifier.text import preprocess_many
 from twcs_classifier.tokenize import adapt_tokenizer
 
 IN_DIR = "data/splits"
@@ -19,14 +20,20 @@ OUT_DIR = "data/processed"
 def main() -> None:
     p = section(load_params(), "clean_tokenize")
     frames = {name: pd.read_parquet(f"{IN_DIR}/{name}.parquet") for name in SPLITS}
+    masked = bool(p["mask"])
     for frame in frames.values():
-        frame["clean_text"] = normalise_many(frame["text"].tolist())
-    tokenizer = adapt_tokenizer(frames["train"]["clean_text"].tolist(), int(p["max_tokens"]), int(p["sequence_length"]))
+        frame["clean_text"] = preprocess_many(frame["text"].tolist(), masked)
+    tokenizer = adapt_tokenizer(
+        frames["train"]["clean_text"].tolist(), int(p["max_tokens"]), int(p["sequence_length"]), mask=masked
+    )
     for name, frame in frames.items():
         frame["token_ids"] = list(tokenizer.encode(frame["clean_text"].tolist()))
         write_with(f"{OUT_DIR}/{name}.parquet", lambda tmp, f=frame: f.to_parquet(tmp, index=False))
     write_with(f"{OUT_DIR}/tokenizer.json", tokenizer.save)
-    print(f"clean_tokenize: vocabulary of {tokenizer.vocab_size} ids, sequences of {tokenizer.sequence_length}")
+    print(
+        f"clean_tokenize: vocabulary of {tokenizer.vocab_size} ids, sequences of {tokenizer.sequence_length}"
+        + (", masked text" if masked else "")
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""sample: tweets.parquet -> balanced, conversation-disjoint train/val/test splits.
+"""sample: tweets.parquet -> balanced, conversation-disjoint train/val/test splits, and
+an unseen_brands test split from the conversations of held-out companies.
 
-Params: base.seed, sample.n_train, sample.n_test, sample.val_fraction.
+Params: base.seed, sample.n_train, sample.n_test, sample.val_fraction,
+sample.holdout_brand_fraction, sample.holdout_brands.
 """
 
 import warnings
@@ -9,7 +11,7 @@ import pandas as pd
 
 from twcs_classifier.errors import run_stage
 from twcs_classifier.io import load_params, section, write_json, write_with
-from twcs_classifier.sampling import SampleSizes, balanced_sample
+from twcs_classifier.sampling import SampleSizes, balanced_sample, choose_holdout_brands
 
 IN = "data/interim/tweets.parquet"
 OUT_DIR = "data/splits"
@@ -21,9 +23,12 @@ def main() -> None:
     p = section(params, "sample")
     sizes = SampleSizes.from_params(int(p["n_train"]), int(p["n_test"]), float(p["val_fraction"]))
     tweets = pd.read_parquet(IN, columns=["tweet_id", "conversation_id", "company", "author_id", "text", "inbound"])
+    holdout = choose_holdout_brands(
+        tweets["company"].tolist(), float(p["holdout_brand_fraction"]), seed, p.get("holdout_brands") or ()
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the same messages are printed below and kept in the report
-        splits, report = balanced_sample(tweets, sizes, seed)
+        splits, report = balanced_sample(tweets, sizes, seed, holdout)
     for name, frame in splits.items():
         write_with(f"{OUT_DIR}/{name}.parquet", lambda tmp, f=frame: f.to_parquet(tmp, index=False))
     write_json(f"{OUT_DIR}/sample_report.json", report)

@@ -1,8 +1,9 @@
-"""train@<model>: fit one model on the processed splits, score it, save it.
+"""train@<model>: fit one model on the processed splits, score it under every test
+condition, save it.
 
 Usage: python -m stages.train <model>   (a name under ``models`` in params.yaml)
 Params: base.seed, models.<model>.
-Writes models/<model>/, metrics/<model>.json and plots/<model>/.
+Writes models/<model>/, metrics/<model>.json, plots/<model>/ and reports/errors_<model>.csv.
 """
 
 import sys
@@ -12,16 +13,16 @@ import numpy as np
 import pandas as pd
 
 from twcs_classifier.errors import PipelineError, run_stage
-from twcs_classifier.io import load_params, section, write_json
-from twcs_classifier.metrics import classification_metrics, confusion_rows, pr_points, roc_points
+from twcs_classifier.evaluation import eval_sets, most_confident_mistakes, reliability, score
+from twcs_classifier.io import load_params, section, write_json, write_with
+from twcs_classifier.metrics import confusion_rows, pr_points, roc_points
 from twcs_classifier.models import LabelledTexts, build_model
 from twcs_classifier.tokenize import Tokenizer
 
 IN_DIR = "data/processed"
 
 
-def load_split(name: str) -> LabelledTexts:
-    frame = pd.read_parquet(f"{IN_DIR}/{name}.parquet", columns=["text", "label", "token_ids"])
+def labelled(frame: pd.DataFrame) -> LabelledTexts:
     return LabelledTexts(frame["text"].tolist(), frame["label"].to_numpy(), np.stack(frame["token_ids"].to_numpy()))
 
 
@@ -32,39 +33,45 @@ def main() -> None:
     params = load_params()
     seed = int(section(params, "base")["seed"])
     model_params = section(params, f"models.{name}")
-    splits = {s: load_split(s) for s in ("train", "val", "test")}
+    frames = {s: pd.read_parquet(f"{IN_DIR}/{s}.parquet") for s in ("train", "val", "test", "unseen_brands")}
     model = build_model(
         model_params, seed=seed, tokenizer=Tokenizer.load(f"{IN_DIR}/tokenizer.json"), log_dir=f"plots/{name}/training"
     )
     started = time.perf_counter()
-    model.fit(splits["train"], splits["val"])
-    train_seconds = time.perf_counter() - started
+    model.fit(labelled(frames["train"]), labelled(frames["val"]))
+    timing = {"train_seconds": round(time.perf_counter() - started, 2)}
 
-    scores, timing = {}, {"train_seconds": round(train_seconds, 2)}
-    for key, split in (("validation", "val"), ("test", "test")):
+    scores, mistakes = {}, []
+    for data in eval_sets(frames["val"], frames["test"], frames["unseen_brands"]):
         started = time.perf_counter()
-        p = model.predict_proba(splits[split].texts)[:, 1]
-        timing[f"predict_{key}_seconds"] = round(time.perf_counter() - started, 2)
-        scores[key] = classification_metrics(splits[split].labels, p)
-        if key == "test":
-            y = splits[split].labels
-            write_json(f"plots/{name}/roc.json", roc_points(y, p))
-            write_json(f"plots/{name}/precision_recall.json", pr_points(y, p))
-            write_json(f"plots/{name}/confusion.json", confusion_rows(y, p))
+        scores[data.name], p = score(model, data)
+        timing[f"predict_{data.name}_seconds"] = round(time.perf_counter() - started, 2)
+        if data.name == "validation":
+            continue
+        write_json(f"plots/{name}/reliability_{data.name}.json", reliability(data, p))
+        mistakes.append(most_confident_mistakes(data, p))
+        if data.name == "test":
+            write_json(f"plots/{name}/roc.json", roc_points(data.labels, p))
+            write_json(f"plots/{name}/precision_recall.json", pr_points(data.labels, p))
+            write_json(f"plots/{name}/confusion.json", confusion_rows(data.labels, p))
     model.save(f"models/{name}")
+    errors = pd.concat(mistakes, ignore_index=True)
+    write_with(f"reports/errors_{name}.csv", lambda tmp: errors.to_csv(tmp, index=False))
     write_json(
         f"metrics/{name}.json",
         {
             "model": name,
             **scores,
+            "calibration": {"temperature": model.params.get("temperature", 1.0)},
             "timing": timing,
-            "n_train": len(splits["train"].texts),
+            "n_train": len(frames["train"]),
             "params": {**model_params, "seed": seed},
         },
     )
+    t = scores["test"]
     print(
-        f"train@{name}: test accuracy {scores['test']['accuracy']:.4f}, F1 {scores['test']['f1_macro']:.4f}, "
-        f"{train_seconds:.1f}s to train"
+        f"train@{name}: test accuracy {t['accuracy']:.4f}, F1 {t['f1_macro']:.4f}, ECE {t['ece']:.4f} "
+        f"(before calibration {t['ece_uncalibrated']:.4f}); {timing['train_seconds']:.1f}s to train"
     )
 
 

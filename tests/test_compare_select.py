@@ -31,17 +31,34 @@ def test_ranking_is_by_test_metric_then_name() -> None:
 
 def test_verdict_says_plainly_when_the_selected_model_is_beaten() -> None:
     text = verdict(METRICS, "gru")
-    assert text.startswith("Warning: the selected model, gru") and "logreg (0.9900)" in text
-    assert "lstm" not in text
-    assert verdict(METRICS, "logreg").startswith("The selected model, logreg, has the best")
+    assert text.startswith("Warning: random split: the selected model, gru") and "logreg (0.9900)" in text
+    assert "2nd of 4" in text and "lstm" not in text
+    assert verdict(METRICS, "logreg") == "Random split: the selected model, logreg, wins (f1_macro 0.9900)."
 
 
 def test_compare_outputs() -> None:
     summary, table = compare(METRICS, "gru")
     assert summary["best"] == "logreg" and not summary["selected_is_best"]
     assert summary["models"]["gru"]["rank"] == 2
-    assert "| 2 | **gru** | 0.9700 |" in table
+    assert "| 2 | **gru** | 0.9700 | 0.9700 |" in table
     assert summary["verdict"] in table
+
+
+def test_compare_names_the_winner_of_each_condition() -> None:
+    metrics = {name: dict(m) for name, m in METRICS.items()}
+    for name, (unseen, masked) in {
+        "logreg": (0.80, 0.90),
+        "gru": (0.92, 0.93),
+        "lstm": (0.90, 0.95),
+        "simple_rnn": (0.85, 0.85),
+    }.items():
+        metrics[name]["test_unseen_brands"] = {**metrics[name]["test"], "f1_macro": unseen}
+        metrics[name]["test_masked"] = {**metrics[name]["test"], "f1_macro": masked}
+    summary, table = compare(metrics, "gru")
+    assert summary["winners"] == {"test": "logreg", "test_unseen_brands": "gru", "test_masked": "lstm"}
+    assert summary["verdicts"]["test_unseen_brands"].startswith("Unseen brands: the selected model, gru, wins")
+    assert summary["verdicts"]["test_masked"].startswith("Warning: masked text: the selected model, gru")
+    assert all(sentence in table for sentence in summary["verdicts"].values())
 
 
 def test_unknown_selected_model() -> None:

@@ -114,3 +114,29 @@ def test_skops_file_with_foreign_types_is_refused(tmp_path: Path, monkeypatch) -
     monkeypatch.setattr(sio, "get_untrusted_types", lambda file: ["os.system"])
     with pytest.raises(PipelineError, match="does not trust: os.system"):
         load_model(tmp_path / "lr")
+
+
+def test_length_buckets_cover_every_tweet_once_and_cut_padding(tokenizer) -> None:
+    from twcs_classifier.models.recurrent import RecurrentClassifier
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 31, size=500)
+    ids = np.zeros((500, 30), dtype=np.int32)
+    for row, n in enumerate(lengths):
+        ids[row, :n] = rng.integers(2, 50, size=n)
+    labels = np.arange(500, dtype=np.float32)  # the label identifies the row
+    model = RecurrentClassifier(batch_size=32, bucket_by_length=True, tokenizer=tokenizer)
+    ds = model._dataset(ids, labels, shuffle=True)
+    seen = []
+    batches = 0
+    for x, y in ds:
+        batches += 1
+        x, y = x.numpy(), y.numpy().astype(int)
+        assert x.shape[1] == lengths[y].max()  # cut to the longest tweet in the batch
+        for row, label in zip(x, y):
+            np.testing.assert_array_equal(row[: lengths[label]], ids[label, : lengths[label]])
+        seen += y.tolist()
+    assert sorted(seen) == list(range(500))
+    assert batches == int(ds.cardinality())
+    plain = RecurrentClassifier(batch_size=32, bucket_by_length=False, tokenizer=tokenizer)._dataset(ids, labels, False)
+    assert {x.shape[1] for x, _ in plain} == {30}

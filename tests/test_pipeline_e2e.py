@@ -36,6 +36,8 @@ SPLIT_KEYS = {
     "log_loss",
     "confusion",
     "per_class",
+    "ece",
+    "ece_uncalibrated",
 }
 
 
@@ -69,6 +71,11 @@ def test_sample_outputs(built_project: Path) -> None:
         assert len(frame) == report["actual"][name]["n"] and frame["label"].mean() == 0.5
     assert not set(splits["train"]["conversation_id"]) & set(splits["test"]["conversation_id"])
     assert not set(splits["val"]["conversation_id"]) & set(splits["test"]["conversation_id"])
+    unseen = pd.read_parquet(built_project / "data/splits/unseen_brands.parquet")
+    held = report["holdout_brands"]
+    assert held and set(unseen["company"]) <= set(held) and len(unseen) == report["actual"]["unseen_brands"]["n"]
+    for frame in splits.values():
+        assert not frame["company"].isin(held).any()
 
 
 def test_clean_tokenize_outputs(built_project: Path) -> None:
@@ -83,13 +90,28 @@ def test_clean_tokenize_outputs(built_project: Path) -> None:
 @pytest.mark.parametrize("model", MODELS)
 def test_train_outputs(built_project: Path, model: str) -> None:
     metrics = read(built_project, f"metrics/{model}.json")
-    for split in ("validation", "test"):
-        assert SPLIT_KEYS <= set(metrics[split])
+    for split in ("validation", "test", "test_unseen_brands", "test_masked"):
+        assert SPLIT_KEYS <= set(metrics[split]), split
         assert 0.5 < metrics[split]["accuracy"] <= 1.0
+        assert 0 <= metrics[split]["ece"] < 0.5 and 0 <= metrics[split]["ece_uncalibrated"] < 0.5
     assert metrics["timing"]["train_seconds"] > 0 and metrics["params"]["seed"] == 42
+    assert metrics["calibration"]["temperature"] > 0
+    assert metrics["calibration"]["temperature"] != 1.0  # fitted on validation for every model
     assert (built_project / f"models/{model}/model.json").exists()
-    for plot in ("roc", "precision_recall", "confusion"):
+    for plot in (
+        "roc",
+        "precision_recall",
+        "confusion",
+        "reliability_test",
+        "reliability_test_unseen_brands",
+        "reliability_test_masked",
+    ):
         assert read(built_project, f"plots/{model}/{plot}.json")
+    errors = pd.read_csv(built_project / f"reports/errors_{model}.csv")
+    assert set(errors["condition"]) <= {"test", "test_unseen_brands", "test_masked"} and len(errors) > 0
+    assert (errors["truth"] != errors["predicted"]).all()
+    for _, group in errors.groupby("condition"):
+        assert group["confidence"].is_monotonic_decreasing and len(group) <= 25
 
 
 def test_gru_reaches_095_test_accuracy_on_real_data(built_project: Path) -> None:
@@ -107,6 +129,8 @@ def test_compare_and_select_outputs(built_project: Path) -> None:
     assert set(summary["models"]) == set(MODELS) and summary["selected"] == "gru"
     table = (built_project / "metrics/compare.md").read_text()
     assert summary["verdict"] in table and "**gru**" in table
+    assert set(summary["winners"]) == {"test", "test_unseen_brands", "test_masked"}
+    assert all(sentence in table for sentence in summary["verdicts"].values())
     card = read(built_project, "models/selected/model_card.json")
     assert card["model"] == "gru" and card["comparison"]["verdict"] == summary["verdict"]
     assert card["metrics"]["test"] == read(built_project, "metrics/gru.json")["test"]
@@ -169,6 +193,7 @@ def test_metrics_and_plots_are_declared(built_project: Path) -> None:
     plots = json.loads(dvc("plots", "show", "--json", cwd=built_project).stdout)["data"]
     assert any(k.startswith("ROC") for k in plots) and any(k.startswith("Precision-recall") for k in plots)
     assert sum(k.startswith("Confusion matrix") for k in plots) == 4
+    assert sum(k.startswith("Reliability") for k in plots) == 3
 
 
 def test_noop_repro_runs_nothing(built_project: Path) -> None:

@@ -32,7 +32,8 @@ def tweets(n_conv: int = 300, per_conv: int = 4, seed: int = 0) -> pd.DataFrame:
 
 def test_splits_are_balanced_disjoint_and_unique() -> None:
     splits, report = balanced_sample(tweets(), SampleSizes.from_params(400, 100, 0.25), seed=1)
-    assert set(splits) == {"train", "val", "test"}
+    assert set(splits) == {"train", "val", "test", "unseen_brands"}
+    assert len(splits.pop("unseen_brands")) == 0  # no brand held out here
     assert all(report["checks"].values()), report["checks"]
     for name, frame in splits.items():
         assert frame["label"].sum() * 2 == len(frame), name
@@ -64,7 +65,7 @@ def test_fewer_rows_than_asked_uses_what_there_is_and_warns() -> None:
     total = sum(v["n"] for v in report["actual"].values())
     assert total == sum(len(f) for f in splits.values()) <= 200
     assert all(report["checks"].values())
-    assert report["requested"] == {"train": 9000, "val": 1000, "test": 2000}
+    assert report["requested"] == {"train": 9000, "val": 1000, "test": 2000, "unseen_brands": 2000}
 
 
 def test_same_seed_same_sample_other_seed_other_sample() -> None:
@@ -100,6 +101,7 @@ def test_split_checks_catch_leaks() -> None:
         "disjoint_conversations": False,
         "balanced": False,
         "unique_normalised_text": False,
+        "holdout_brands_unseen": True,
     }
 
 

@@ -1,69 +1,76 @@
-"""Rank the trained models and say plainly how the selected one stands."""
+"""Rank the trained models and say plainly who wins under which test condition."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .evaluation import CONDITIONS
+
 RANK_SPLIT = "test"
 
 
-def rank_models(metrics: dict[str, dict[str, Any]], rank_by: str = "f1_macro") -> list[str]:
-    """Model names, best first, by ``rank_by`` on the test split (ties: name order)."""
+def rank_models(metrics: dict[str, dict[str, Any]], rank_by: str = "f1_macro", split: str = RANK_SPLIT) -> list[str]:
+    """Model names, best first, by ``rank_by`` on ``split`` (ties: name order)."""
     for name, m in metrics.items():
-        if RANK_SPLIT not in m or rank_by not in m[RANK_SPLIT]:
-            raise ValueError(f"metrics of {name!r} have no {RANK_SPLIT}.{rank_by}")
-    return sorted(metrics, key=lambda n: (-float(metrics[n][RANK_SPLIT][rank_by]), n))
+        if split not in m or rank_by not in m[split]:
+            raise ValueError(f"metrics of {name!r} have no {split}.{rank_by}")
+    return sorted(metrics, key=lambda n: (-float(metrics[n][split][rank_by]), n))
 
 
-def verdict(metrics: dict[str, dict[str, Any]], selected: str, rank_by: str = "f1_macro") -> str:
-    """One sentence: does the selected model win on test ``rank_by``, and if not, who does."""
+def _ordinal(k: int) -> str:
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(k, f"{k}th")
+
+
+def verdict(
+    metrics: dict[str, dict[str, Any]], selected: str, rank_by: str = "f1_macro", split: str = RANK_SPLIT
+) -> str:
+    """One sentence: does the selected model win on ``split`` ``rank_by``; if not, who beats it."""
     if selected not in metrics:
         raise ValueError(f"selected model {selected!r} has no metrics (have: {', '.join(sorted(metrics))})")
-    order = rank_models(metrics, rank_by)
-    best = order[0]
-    sel = float(metrics[selected][RANK_SPLIT][rank_by])
-    top = float(metrics[best][RANK_SPLIT][rank_by])
-    if best == selected or top == sel:
-        return f"The selected model, {selected}, has the best test {rank_by} ({sel:.4f})."
-    beaten_by = [n for n in order if float(metrics[n][RANK_SPLIT][rank_by]) > sel]
+    order = rank_models(metrics, rank_by, split)
+    label = CONDITIONS.get(split, split)
+    sel = float(metrics[selected][split][rank_by])
+    beaten_by = [n for n in order if float(metrics[n][split][rank_by]) > sel]
+    if not beaten_by:
+        return f"{label.capitalize()}: the selected model, {selected}, wins ({rank_by} {sel:.4f})."
     return (
-        f"Warning: the selected model, {selected} (test {rank_by} {sel:.4f}), is beaten by "
-        + ", ".join(f"{n} ({float(metrics[n][RANK_SPLIT][rank_by]):.4f})" for n in beaten_by)
-        + ". Set select.model in params.yaml to choose another model."
+        f"Warning: {label}: the selected model, {selected} ({rank_by} {sel:.4f}, "
+        f"{_ordinal(order.index(selected) + 1)} of {len(order)}), is beaten by "
+        + ", ".join(f"{n} ({float(metrics[n][split][rank_by]):.4f})" for n in beaten_by)
+        + "."
     )
 
 
 def compare(metrics: dict[str, dict[str, Any]], selected: str, rank_by: str = "f1_macro") -> tuple[dict[str, Any], str]:
-    """The compare stage's outputs: a JSON summary and a Markdown table."""
+    """The compare stage's outputs: a JSON summary and a Markdown table with the verdicts."""
     order = rank_models(metrics, rank_by)
+    conditions = [c for c in CONDITIONS if all(c in m for m in metrics.values())]
+    sentences = {c: verdict(metrics, selected, rank_by, c) for c in conditions}
+    winners = {c: rank_models(metrics, rank_by, c)[0] for c in conditions}
     rows = []
     for rank, name in enumerate(order, start=1):
-        t, v = metrics[name]["test"], metrics[name]["validation"]
-        rows.append(
-            {
-                "rank": rank,
-                "model": name,
-                "selected": name == selected,
-                "test_accuracy": t["accuracy"],
-                "test_f1_macro": t["f1_macro"],
-                "test_roc_auc": t["roc_auc"],
-                "test_average_precision": t["average_precision"],
-                "test_log_loss": t["log_loss"],
-                "val_accuracy": v["accuracy"],
-                "test_n": t["n"],
-                "train_seconds": metrics[name].get("timing", {}).get("train_seconds"),
+        m = metrics[name]
+        row: dict[str, Any] = {"rank": rank, "model": name, "selected": name == selected}
+        for c in conditions:
+            row[c] = {
+                k: m[c].get(k) for k in ("accuracy", "f1_macro", "roc_auc", "log_loss", "ece", "ece_uncalibrated")
             }
-        )
-    sentence = verdict(metrics, selected, rank_by)
+        row["val_accuracy"] = m["validation"]["accuracy"]
+        row["test_n"] = m["test"]["n"]
+        row["train_seconds"] = m.get("timing", {}).get("train_seconds")
+        rows.append(row)
     summary = {
         "rank_by": f"{RANK_SPLIT}.{rank_by}",
         "selected": selected,
         "best": order[0],
-        "selected_is_best": sentence.startswith("The selected"),
-        "verdict": sentence,
+        "selected_is_best": order[0] == selected
+        or float(metrics[selected][RANK_SPLIT][rank_by]) == float(metrics[order[0]][RANK_SPLIT][rank_by]),
+        "verdict": sentences[RANK_SPLIT],
+        "winners": winners,
+        "verdicts": sentences,
         "models": {r["model"]: {k: v for k, v in r.items() if k != "model"} for r in rows},
     }
-    return summary, markdown_table(rows, sentence, rank_by)
+    return summary, markdown_table(rows, conditions, sentences, rank_by)
 
 
 def _fmt(x: Any) -> str:
@@ -74,21 +81,31 @@ def _fmt(x: Any) -> str:
     return str(x)
 
 
-def markdown_table(rows: list[dict[str, Any]], sentence: str, rank_by: str) -> str:
-    """Rows of :func:`compare` as a Markdown table followed by the verdict."""
-    head = (
-        "| rank | model | test accuracy | test F1 (macro) | test ROC-AUC | test AP | test log loss "
-        "| val accuracy | test n | train s |"
-    )
-    sep = "|" + "---|" * 10
-    lines = [f"Models ranked by test {rank_by} (selected model in bold).", "", head, sep]
+def markdown_table(rows: list[dict[str, Any]], conditions: list[str], sentences: dict[str, str], rank_by: str) -> str:
+    """Rows of :func:`compare` as a Markdown table followed by one verdict per condition."""
+    head = ["rank", "model"]
+    for c in conditions:
+        head += [f"{CONDITIONS[c]} accuracy", f"{CONDITIONS[c]} F1"]
+    head += ["ECE random (before scaling)", "log loss random", "val accuracy", "train s"]
+    lines = [
+        f"Models ranked by {rank_by} on the random test split (selected model in bold). "
+        "F1 is macro-averaged; ECE is the expected calibration error (15 bins) of the served probabilities.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for r in rows:
-        name = f"**{r['model']}**" if r["selected"] else r["model"]
+        cells = [str(r["rank"]), f"**{r['model']}**" if r["selected"] else r["model"]]
+        for c in conditions:
+            cells += [_fmt(r[c]["accuracy"]), _fmt(r[c]["f1_macro"])]
+        t = r["test"]
         secs = r["train_seconds"]
-        lines.append(
-            f"| {r['rank']} | {name} | {_fmt(r['test_accuracy'])} | {_fmt(r['test_f1_macro'])} | "
-            f"{_fmt(r['test_roc_auc'])} | {_fmt(r['test_average_precision'])} | {_fmt(r['test_log_loss'])} | "
-            f"{_fmt(r['val_accuracy'])} | {r['test_n']} | {'n/a' if secs is None else f'{secs:.1f}'} |"
-        )
-    lines += ["", sentence, ""]
+        cells += [
+            f"{_fmt(t['ece'])} ({_fmt(t['ece_uncalibrated'])})",
+            _fmt(t["log_loss"]),
+            _fmt(r["val_accuracy"]),
+            "n/a" if secs is None else f"{secs:.1f}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", *[f"- {sentences[c]}" for c in conditions], ""]
     return "\n".join(lines)

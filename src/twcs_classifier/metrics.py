@@ -17,6 +17,9 @@ from . import LABELS
 THRESHOLD = 0.5
 """A tweet is called inbound when its inbound probability is at least this."""
 
+ECE_BINS = 15
+"""Equal-width confidence bins for the expected calibration error."""
+
 
 def _check(y_true: np.ndarray, p_inbound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y_true).astype(int).ravel()
@@ -52,6 +55,7 @@ def classification_metrics(y_true: np.ndarray, p_inbound: np.ndarray) -> dict[st
         "roc_auc": float(skm.roc_auc_score(y, p)) if both else None,
         "average_precision": float(skm.average_precision_score(y, p)) if both else None,
         "log_loss": float(skm.log_loss(y, np.clip(p, 1e-7, 1 - 1e-7), labels=[0, 1])),
+        "ece": expected_calibration_error(y, p),
         "confusion": {"tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp)},
         "per_class": {
             LABELS[k]: {
@@ -64,6 +68,43 @@ def classification_metrics(y_true: np.ndarray, p_inbound: np.ndarray) -> dict[st
         },
     }
     return out
+
+
+def _confidence_bins(y: np.ndarray, p: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per bin of confidence (probability of the predicted class): count, mean
+    confidence and accuracy. Bins are (k/n, (k+1)/n]; confidence 0.5 goes to the
+    lowest bin that holds it."""
+    pred = (p >= THRESHOLD).astype(int)
+    conf = np.where(pred == 1, p, 1.0 - p)
+    correct = (pred == y).astype(float)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    idx = np.clip(np.searchsorted(edges, conf, side="left") - 1, 0, n_bins - 1)
+    count = np.bincount(idx, minlength=n_bins).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.bincount(idx, weights=conf, minlength=n_bins) / count
+        accuracy = np.bincount(idx, weights=correct, minlength=n_bins) / count
+    return count, mean_conf, accuracy
+
+
+def expected_calibration_error(y_true: np.ndarray, p_inbound: np.ndarray, n_bins: int = ECE_BINS) -> float:
+    """Expected calibration error: the count-weighted mean, over ``n_bins`` equal-width
+    bins of confidence, of |accuracy - mean confidence| (Guo et al., 2017)."""
+    y, p = _check(y_true, p_inbound)
+    count, mean_conf, accuracy = _confidence_bins(y, p, n_bins)
+    used = count > 0
+    return float(np.sum(count[used] * np.abs(accuracy[used] - mean_conf[used])) / count.sum())
+
+
+def reliability_points(y_true: np.ndarray, p_inbound: np.ndarray, n_bins: int = ECE_BINS) -> list[dict[str, float]]:
+    """The reliability diagram: for each non-empty confidence bin, its mean confidence,
+    accuracy and count."""
+    y, p = _check(y_true, p_inbound)
+    count, mean_conf, accuracy = _confidence_bins(y, p, n_bins)
+    return [
+        {"confidence": float(mean_conf[k]), "accuracy": float(accuracy[k]), "count": int(count[k])}
+        for k in range(n_bins)
+        if count[k] > 0
+    ]
 
 
 def _thin(n: int, max_points: int) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,8 +19,12 @@ import pandas as pd
 from .errors import PipelineError
 from .text import normalise
 
-SPLITS: tuple[str, ...] = ("test", "val", "train")
-"""Split names, in the order they are filled (test first, so it is never starved)."""
+SPLITS: tuple[str, ...] = ("test", "unseen_brands", "val", "train")
+"""Split names, in the order they are filled (the test sets first, so they are never
+starved). ``unseen_brands`` holds the conversations of the held-out companies."""
+
+RANDOM_SPLITS: tuple[str, ...] = ("test", "val", "train")
+"""The splits drawn from the conversations of the companies that are not held out."""
 
 SPLIT_COLUMNS: tuple[str, ...] = ("tweet_id", "conversation_id", "company", "author_id", "text", "label")
 """Columns of every split file; ``label`` is 1 for inbound (customer), 0 for outbound."""
@@ -32,6 +37,7 @@ class SampleSizes:
     train: int
     val: int
     test: int
+    unseen_brands: int = 0
 
     @classmethod
     def from_params(cls, n_train: int, n_test: int, val_fraction: float) -> SampleSizes:
@@ -41,11 +47,38 @@ class SampleSizes:
         if not 0.0 < val_fraction < 1.0:
             raise ValueError(f"sample.val_fraction must be between 0 and 1, got {val_fraction}")
         n_val = max(2, int(round(n_train * val_fraction)))
-        return cls(train=n_train - n_val, val=n_val, test=n_test)
+        return cls(train=n_train - n_val, val=n_val, test=n_test, unseen_brands=n_test)
 
     def as_dict(self) -> dict[str, int]:
         """Sizes by split name."""
-        return {"train": self.train, "val": self.val, "test": self.test}
+        return {"train": self.train, "val": self.val, "test": self.test, "unseen_brands": self.unseen_brands}
+
+
+def choose_holdout_brands(
+    companies: Sequence[str | None], fraction: float, seed: int, explicit: Sequence[str] = ()
+) -> list[str]:
+    """The companies whose conversations are kept out of training entirely.
+
+    ``explicit`` (if not empty) is used as it is, after checking each name occurs;
+    otherwise a seeded ``fraction`` of the distinct companies (at least one when the
+    fraction is above 0) is drawn. Returns the names sorted.
+    """
+    names = sorted({c for c in companies if c is not None and c == c})
+    if explicit:
+        unknown = sorted(set(explicit) - set(names))
+        if unknown:
+            raise PipelineError(
+                f"sample.holdout_brands names companies not in the data: {', '.join(unknown)}",
+                f"use company handles as they appear as authors, e.g. {', '.join(names[:5])}",
+            )
+        return sorted(set(explicit))
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"sample.holdout_brand_fraction must be in [0, 1), got {fraction}")
+    k = int(round(fraction * len(names)))
+    if fraction > 0 and names:
+        k = max(1, k)
+    rng = np.random.default_rng(seed)
+    return sorted(rng.choice(np.array(names, dtype=object), size=k, replace=False).tolist()) if k else []
 
 
 def assign_conversations(conversation_id: np.ndarray, shares: dict[str, float], seed: int) -> np.ndarray:
@@ -65,19 +98,23 @@ def assign_conversations(conversation_id: np.ndarray, shares: dict[str, float], 
 
 
 def balanced_sample(
-    tweets: pd.DataFrame, sizes: SampleSizes, seed: int
+    tweets: pd.DataFrame, sizes: SampleSizes, seed: int, holdout_brands: Sequence[str] = ()
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Draw balanced, disjoint, duplicate-free splits from the extracted tweets.
 
     ``tweets`` needs tweet_id, conversation_id, company, author_id, text and inbound.
+    The conversations of ``holdout_brands`` go to the ``unseen_brands`` split only;
+    the others are shared out among test, val and train.
     Returns the splits (rows in a seeded random order) and a report with the requested
     and actual sizes, the count of texts skipped as duplicates, and any warnings.
     Where the data hold fewer rows than asked, each split takes what there is, keeping
     the classes balanced, and a warning says so.
     """
     total = sizes.train + sizes.val + sizes.test
-    shares = {name: getattr(sizes, name) / total for name in SPLITS}
-    pool = assign_conversations(tweets["conversation_id"].to_numpy(), shares, seed)
+    shares = {name: getattr(sizes, name) / total for name in RANDOM_SPLITS}
+    pool = assign_conversations(tweets["conversation_id"].to_numpy(), shares, seed).astype(object)
+    held = tweets["company"].isin(list(holdout_brands)).to_numpy()
+    pool[held] = "unseen_brands"
     rng = np.random.default_rng(seed + 1)
 
     texts = tweets["text"].to_numpy()
@@ -108,7 +145,7 @@ def balanced_sample(
     actual: dict[str, dict[str, int]] = {}
     for split in SPLITS:
         k = min(len(chosen[split][0]), len(chosen[split][1]))
-        if 2 * k < getattr(sizes, split):
+        if 2 * k < getattr(sizes, split) and (split != "unseen_brands" or holdout_brands):
             warn.append(
                 f"{split}: asked for {getattr(sizes, split)} tweets, the data hold {2 * k} "
                 f"balanced ({len(chosen[split][1])} inbound, {len(chosen[split][0])} outbound available)"
@@ -134,7 +171,7 @@ def balanced_sample(
             "conversations": int(split_df["conversation_id"].nunique()),
         }
 
-    empty = [split for split in SPLITS if actual[split]["n"] == 0]
+    empty = [split for split in RANDOM_SPLITS if actual[split]["n"] == 0]
     if empty:
         raise PipelineError(
             f"no balanced tweets left for the {', '.join(empty)} split(s) "
@@ -145,23 +182,25 @@ def balanced_sample(
         warnings.warn(message, stacklevel=2)
     report = {
         "seed": seed,
+        "holdout_brands": sorted(holdout_brands),
         "requested": sizes.as_dict(),
         "actual": actual,
         "skipped_duplicate_text": duplicates,
         "rows_available": int(len(tweets)),
         "warnings": warn,
-        "checks": split_checks(out),
+        "checks": split_checks(out, holdout_brands),
     }
     return out, report
 
 
-def split_checks(splits: dict[str, pd.DataFrame]) -> dict[str, bool]:
+def split_checks(splits: dict[str, pd.DataFrame], holdout_brands: Sequence[str] = ()) -> dict[str, bool]:
     """Facts about the splits that must hold; each is recorded in the sample report.
 
     - ``disjoint_tweet_ids``: no tweet in two splits;
     - ``disjoint_conversations``: no conversation in two splits;
     - ``balanced``: each split has as many inbound as outbound tweets;
-    - ``unique_normalised_text``: no normalised text twice in the whole sample.
+    - ``unique_normalised_text``: no normalised text twice in the whole sample;
+    - ``holdout_brands_unseen``: no held-out company in train or val.
     """
     names = list(splits)
     ids = [set(splits[n]["tweet_id"].tolist()) for n in names]
@@ -173,4 +212,9 @@ def split_checks(splits: dict[str, pd.DataFrame]) -> dict[str, bool]:
         "disjoint_conversations": all(not (convs[i] & convs[j]) for i, j in pairs),
         "balanced": all(int(splits[n]["label"].sum()) * 2 == len(splits[n]) for n in names),
         "unique_normalised_text": len(all_text) == len(set(all_text)),
+        "holdout_brands_unseen": not any(
+            splits[n]["company"].isin(list(holdout_brands)).any()
+            for n in ("train", "val")
+            if n in splits and "company" in splits[n]
+        ),
     }

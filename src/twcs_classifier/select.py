@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .evaluation import CONDITIONS
+
 CARD_FILE = "model_card.json"
 LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "scikit-learn", "skops", "numpy", "pandas", "pyarrow", "dvc")
 
@@ -51,7 +53,8 @@ def model_card(
     return {
         "model": name,
         "params": metrics.get("params", {}),
-        "metrics": {"validation": metrics["validation"], "test": metrics["test"]},
+        "metrics": {k: metrics[k] for k in ("validation", *CONDITIONS) if k in metrics},
+        "calibration": metrics.get("calibration", {}),
         "timing": metrics.get("timing", {}),
         "comparison": {
             "rank_by": comparison["rank_by"],
@@ -59,6 +62,7 @@ def model_card(
             "best": comparison["best"],
             "selected_is_best": comparison["selected_is_best"],
             "verdict": comparison["verdict"],
+            "verdicts": comparison.get("verdicts", {}),
         },
         "splits": sample_report["actual"],
         "seed": sample_report.get("seed"),

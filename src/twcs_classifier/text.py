@@ -34,7 +34,21 @@ NORMALISATION_RULES: tuple[tuple[str, str], ...] = (
 )
 """(pattern, replacement) pairs applied in order after lower-casing."""
 
+MASK_RULES: tuple[tuple[str, str], ...] = (
+    # An agent's sign-off at the very end: "^JK", "-KC", "/GK", "*TS", "~Ann" (case matters:
+    # these rules run on the raw text, before lower-casing).
+    ("[ \t\n]*[\\^/~*\u2013\u2014-] ?[A-Z][A-Za-z]{0,3}[ \t\n]*$", ""),
+    # Links, then every @handle (brand names and numeric customer ids alike).
+    (r"https?://[^ \t\n\r\f\v]+", " xxurl "),
+    (r"(^|[^A-Za-z0-9_])@[A-Za-z0-9_]+", r"\1@user"),
+    # Numeric ids (order, case, phone numbers): any run of four or more digits.
+    (r"[0-9]{4,}", "xxnum"),
+)
+"""(pattern, replacement) pairs that remove the marks of who wrote a tweet, applied to
+raw text before :data:`NORMALISATION_RULES` when masking is on."""
+
 _COMPILED = tuple((re.compile(p), r) for p, r in NORMALISATION_RULES)
+_MASK_COMPILED = tuple((re.compile(p), r) for p, r in MASK_RULES)
 
 
 def normalise(text: str) -> str:
@@ -56,6 +70,36 @@ def normalise_many(texts: Iterable[str]) -> list[str]:
     return [normalise(t) for t in texts]
 
 
+def mask(text: str) -> str:
+    """Remove the marks of the author from a raw tweet: @handles become ``@user``, links
+    ``xxurl``, runs of 4+ digits ``xxnum``, and a trailing agent sign-off is dropped.
+
+    >>> mask("@115712 Sorry! See https://t.co/x, order 123456 ^JK")
+    '@user Sorry! See  xxurl  order xxnum'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"mask expects a str, got {type(text).__name__}")
+    out = text
+    for pattern, repl in _MASK_COMPILED:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def mask_many(texts: Iterable[str]) -> list[str]:
+    """Apply :func:`mask` to each text."""
+    return [mask(t) for t in texts]
+
+
+def mask_normalise_many(texts: Iterable[str]) -> list[str]:
+    """:func:`mask`, then :func:`normalise`, for each text (the masked preprocessor)."""
+    return [normalise(mask(t)) for t in texts]
+
+
+def preprocess_many(texts: Iterable[str], masked: bool) -> list[str]:
+    """The model input for raw texts: normalised, and masked first when ``masked``."""
+    return mask_normalise_many(texts) if masked else normalise_many(texts)
+
+
 def tf_normalise(texts: Any) -> Any:
     """The same rules as :func:`normalise`, as TensorFlow string ops.
 
@@ -68,6 +112,17 @@ def tf_normalise(texts: Any) -> Any:
     for pattern, repl in NORMALISATION_RULES:
         out = tf.strings.regex_replace(out, pattern, repl)
     return out
+
+
+def tf_mask_normalise(texts: Any) -> Any:
+    """:data:`MASK_RULES` then :func:`tf_normalise`, as TensorFlow ops (the ``standardize``
+    step of models trained with ``clean_tokenize.mask``)."""
+    import tensorflow as tf
+
+    out = texts
+    for pattern, repl in MASK_RULES:
+        out = tf.strings.regex_replace(out, pattern, repl)
+    return tf_normalise(out)
 
 
 def as_text_list(texts: Sequence[str] | Iterable[str]) -> list[str]:

@@ -27,6 +27,8 @@ class Tokenizer:
 
     vocabulary: tuple[str, ...]
     sequence_length: int
+    mask: bool = False
+    """Whether raw text is masked (:func:`twcs_classifier.text.mask`) before normalising."""
 
     @property
     def vocab_size(self) -> int:
@@ -43,18 +45,22 @@ class Tokenizer:
     def load(cls, path: str | Path) -> Tokenizer:
         """Read a tokenizer written by :meth:`save`."""
         data = json.loads(Path(path).read_text())
-        return cls(vocabulary=tuple(data["vocabulary"]), sequence_length=int(data["sequence_length"]))
+        return cls(
+            vocabulary=tuple(data["vocabulary"]),
+            sequence_length=int(data["sequence_length"]),
+            mask=bool(data.get("mask", False)),
+        )
 
     def layer(self, raw_text: bool) -> Any:
         """A ``TextVectorization`` layer with this vocabulary.
 
-        With ``raw_text=True`` it normalises its input itself (for saved models);
-        with ``raw_text=False`` it expects text already passed through
-        :func:`twcs_classifier.text.normalise`.
+        With ``raw_text=True`` it normalises (and, with ``mask``, masks) its input
+        itself, for saved models; with ``raw_text=False`` it expects text already
+        passed through :func:`twcs_classifier.text.preprocess_many`.
         """
         return keras().layers.TextVectorization(
             max_tokens=self.vocab_size,
-            standardize=_registered_tf_normalise() if raw_text else None,
+            standardize=registered_standardize(self.mask) if raw_text else None,
             split="whitespace",
             output_mode="int",
             output_sequence_length=self.sequence_length,
@@ -73,7 +79,9 @@ class Tokenizer:
         return np.concatenate(out)
 
 
-def adapt_tokenizer(clean_train_texts: Sequence[str], max_tokens: int, sequence_length: int) -> Tokenizer:
+def adapt_tokenizer(
+    clean_train_texts: Sequence[str], max_tokens: int, sequence_length: int, mask: bool = False
+) -> Tokenizer:
     """Learn the vocabulary from normalised training texts (never from validation or test).
 
     Tokens are ordered by frequency, ties broken alphabetically, so the same texts
@@ -90,15 +98,25 @@ def adapt_tokenizer(clean_train_texts: Sequence[str], max_tokens: int, sequence_
         counts.update(text.split(" ") if text else ())
     counts.pop("", None)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: max_tokens - 2]
-    return Tokenizer(vocabulary=(PAD, OOV, *[tok for tok, _ in ranked]), sequence_length=sequence_length)
+    return Tokenizer(vocabulary=(PAD, OOV, *[tok for tok, _ in ranked]), sequence_length=sequence_length, mask=mask)
 
 
-def _registered_tf_normalise() -> Any:
-    """:func:`tf_normalise`, registered with Keras so saved models can name it."""
-    from .text import tf_normalise
+def registered_standardize(masked: bool) -> Any:
+    """:func:`~twcs_classifier.text.tf_normalise` (or, masked,
+    :func:`~twcs_classifier.text.tf_mask_normalise`), registered with Keras so that
+    saved models can name it and load it again."""
+    from . import text
 
     saving = keras().saving
-    registered = saving.get_registered_object("twcs_classifier>tf_normalise")
+    fn = text.tf_mask_normalise if masked else text.tf_normalise
+    key = f"twcs_classifier>{fn.__name__}"
+    registered = saving.get_registered_object(key)
     if registered is None:
-        registered = saving.register_keras_serializable(package="twcs_classifier", name="tf_normalise")(tf_normalise)
+        registered = saving.register_keras_serializable(package="twcs_classifier", name=fn.__name__)(fn)
     return registered
+
+
+def register_standardizers() -> None:
+    """Register every standardize function (call before loading a saved Keras model)."""
+    registered_standardize(False)
+    registered_standardize(True)

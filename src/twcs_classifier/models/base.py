@@ -52,6 +52,11 @@ class TextClassifier(ABC):
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities for raw texts, shape ``(n, 2)``."""
 
+    def predict_proba_uncalibrated(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities before any calibration step (for reporting calibration error
+        before and after). Models without calibration return :meth:`predict_proba`."""
+        return self.predict_proba(texts)
+
     def token_importance(self, text: str) -> list[tuple[str, float]]:
         """How much each token of ``text`` pushes towards *inbound* (positive) or
         *outbound* (negative). Models override this; the default says nothing."""

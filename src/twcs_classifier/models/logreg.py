@@ -12,19 +12,21 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from ..calibration import fit_temperature
 from ..errors import PipelineError
-from ..text import as_text_list, normalise, normalise_many
+from ..text import as_text_list, mask_normalise_many, normalise_many, preprocess_many
 from .base import LabelledTexts, TextClassifier
 
 MODEL_FILE = "model.skops"
-TRUSTED_TYPES = ("twcs_classifier.text.normalise_many",)
+TRUSTED_TYPES = ("twcs_classifier.text.normalise_many", "twcs_classifier.text.mask_normalise_many")
 """The only non-scikit-learn objects a saved pipeline may hold; anything else is refused."""
 
 
 class LogRegClassifier(TextClassifier):
     """Word (1-2)-grams and character n-grams with TF-IDF, no stop-word removal
-    ("we", "us", "please", "my" carry the signal), then logistic regression. The
-    pipeline normalises raw text itself and is saved with skops, not pickle."""
+    ("we", "us", "please", "my" carry the signal), then logistic regression, its
+    log-odds divided by a temperature fitted on the validation split. The pipeline
+    normalises raw text itself and is saved with skops, not pickle."""
 
     kind: ClassVar[str] = "logreg"
 
@@ -37,13 +39,19 @@ class LogRegClassifier(TextClassifier):
         min_df: int = 2,
         max_features: int = 300_000,
         max_iter: int = 2000,
+        calibrate: bool = True,
         seed: int = 0,
+        mask: bool | None = None,
+        temperature: float = 1.0,
         tokenizer: Any = None,
         log_dir: str | None = None,
         **extra: Any,
     ) -> None:
         # ``tokenizer`` and ``log_dir`` are accepted so every model is built the same
-        # way; this model vectorises raw text itself and logs nothing per epoch.
+        # way; this model vectorises raw text itself (masking it first when the
+        # tokenizer of the clean_tokenize stage says so) and logs nothing per epoch.
+        if mask is None:
+            mask = bool(getattr(tokenizer, "mask", False))
         super().__init__(
             C=C,
             word_ngram_max=word_ngram_max,
@@ -52,7 +60,10 @@ class LogRegClassifier(TextClassifier):
             min_df=min_df,
             max_features=max_features,
             max_iter=max_iter,
+            calibrate=calibrate,
             seed=seed,
+            mask=mask,
+            temperature=temperature,
         )
         if extra:
             raise PipelineError(
@@ -83,15 +94,20 @@ class LogRegClassifier(TextClassifier):
         )
         return Pipeline(
             [
-                ("normalise", FunctionTransformer(normalise_many)),
+                ("normalise", FunctionTransformer(mask_normalise_many if p["mask"] else normalise_many)),
                 ("features", FeatureUnion([("words", words), ("chars", chars)])),
                 ("classifier", LogisticRegression(C=p["C"], max_iter=p["max_iter"], random_state=p["seed"])),
             ]
         )
 
     def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> LogRegClassifier:
-        """Fit the whole pipeline on raw training texts (validation is not needed)."""
+        """Fit the whole pipeline on raw training texts; with ``calibrate``, fit a
+        temperature for its log-odds on the validation texts."""
         self.pipeline = self._build().fit(as_text_list(train.texts), np.asarray(train.labels).astype(int))
+        self.params["temperature"] = 1.0
+        if self.params["calibrate"] and validation is not None and len(validation.texts):
+            logits = self.pipeline.decision_function(as_text_list(validation.texts))
+            self.params["temperature"] = round(fit_temperature(logits, np.asarray(validation.labels)), 4)
         return self
 
     def _fitted(self) -> Pipeline:
@@ -104,6 +120,15 @@ class LogRegClassifier(TextClassifier):
         items = as_text_list(texts)
         if not items:
             return np.zeros((0, 2))
+        logits = self._fitted().decision_function(items) / self.params["temperature"]
+        p = 1.0 / (1.0 + np.exp(-logits))
+        return np.column_stack([1.0 - p, p])
+
+    def predict_proba_uncalibrated(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities of the logistic regression before temperature scaling."""
+        items = as_text_list(texts)
+        if not items:
+            return np.zeros((0, 2))
         return self._fitted().predict_proba(items)
 
     def token_importance(self, text: str) -> list[tuple[str, float]]:
@@ -111,7 +136,7 @@ class LogRegClassifier(TextClassifier):
         word n-grams it starts, weighted by their TF-IDF value in this text. Character
         n-grams are shared out to the words they fall in."""
         pipe = self._fitted()
-        clean = normalise(text)
+        clean = preprocess_many([text], self.params["mask"])[0]
         tokens = clean.split(" ") if clean else []
         if not tokens:
             return []

@@ -12,8 +12,9 @@ import numpy as np
 from ..errors import PipelineError
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
-from ..text import as_text_list, normalise, normalise_many
-from ..tokenize import Tokenizer, _registered_tf_normalise
+from ..calibration import fit_temperature
+from ..text import as_text_list, preprocess_many
+from ..tokenize import Tokenizer, register_standardizers
 from .base import LabelledTexts, TextClassifier
 
 MODEL_FILE = "model.keras"
@@ -25,8 +26,11 @@ class RecurrentClassifier(TextClassifier):
     """Embedding (masking padding) → one recurrent layer → dropout → sigmoid.
 
     Trained on the token ids of the clean_tokenize stage, with early stopping on
-    validation loss (best weights restored). Saved as one ``.keras`` model whose first
-    layer normalises and tokenises raw strings with the training vocabulary.
+    validation loss (best weights restored), then calibrated by temperature scaling
+    on the validation split. Saved as one ``.keras`` model: its first layer normalises
+    (and, with ``mask``, masks) and tokenises raw strings with the training
+    vocabulary; its last layers divide the logit by the temperature and apply the
+    sigmoid.
     """
 
     kind: ClassVar[str] = "recurrent"
@@ -41,7 +45,12 @@ class RecurrentClassifier(TextClassifier):
         batch_size: int = 256,
         learning_rate: float = 2e-3,
         patience: int = 1,
+        calibrate: bool = True,
+        bucket_by_length: bool = True,
+        mixed_precision: bool = False,
         seed: int = 0,
+        mask: bool | None = None,
+        temperature: float = 1.0,
         tokenizer: Tokenizer | None = None,
         log_dir: str | None = None,
         **extra: Any,
@@ -55,7 +64,12 @@ class RecurrentClassifier(TextClassifier):
             batch_size=batch_size,
             learning_rate=learning_rate,
             patience=patience,
+            calibrate=calibrate,
+            bucket_by_length=bucket_by_length,
+            mixed_precision=mixed_precision,
             seed=seed,
+            mask=bool(getattr(tokenizer, "mask", False)) if mask is None else mask,
+            temperature=temperature,
         )
         if extra:
             raise PipelineError(
@@ -70,28 +84,70 @@ class RecurrentClassifier(TextClassifier):
         self.model: Any = None  # raw strings -> inbound probability (what is saved)
         self.history: dict[str, list[float]] = {}
         self._serve: Any = None
+        self._serve_raw: Any = None
+        self._extra_callbacks: list[Any] = []  # e.g. a benchmark's epoch timer
 
     # -- building -------------------------------------------------------------------------
-    def _network(self, vocab_size: int, sequence_length: int) -> Any:
+    def _network(self, vocab_size: int) -> Any:
+        """Token ids (any length, 0 = padding) → inbound logit."""
         tensorflow()
         keras = _keras()
         p = self.params
         layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[p["cell"]]
-        ids = keras.Input(shape=(sequence_length,), dtype="int32", name="token_ids")
+        ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
         x = keras.layers.Embedding(vocab_size, p["embedding_dim"], mask_zero=True, name="embedding")(ids)
         x = layer(p["units"], name=p["cell"])(x)
         x = keras.layers.Dropout(p["dropout"], name="dropout")(x)
-        logit = keras.layers.Dense(1, name="logit")(x)
+        logit = keras.layers.Dense(1, name="logit", dtype="float32")(x)
         return keras.Model(ids, logit, name=f"{p['cell']}_network")
 
+    def _dataset(self, x: np.ndarray, y: np.ndarray, shuffle: bool) -> Any:
+        """Batches of (token ids, label). With ``bucket_by_length`` tweets of similar
+        length are batched together and each batch is cut to a bucket boundary, so the
+        recurrent loop does not step through padding."""
+        tf = tensorflow()
+        p = self.params
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        if shuffle:
+            ds = ds.shuffle(len(x), seed=int(p["seed"]), reshuffle_each_iteration=True)
+        if not p["bucket_by_length"]:
+            return ds.batch(p["batch_size"]).prefetch(tf.data.AUTOTUNE)
+        seq_len = int(x.shape[1])
+        bounds = sorted({b for b in (9, 17, 25, 33, 49) if b <= seq_len} | {seq_len + 1})
+        ds = ds.map(lambda ids, label: (ids[: tf.maximum(tf.math.count_nonzero(ids, dtype=tf.int32), 1)], label))
+        ds = ds.bucket_by_sequence_length(
+            element_length_func=lambda ids, label: tf.shape(ids)[0],
+            bucket_boundaries=bounds[:-1],
+            bucket_batch_sizes=[p["batch_size"]] * len(bounds),
+            padded_shapes=([None], []),
+            pad_to_bucket_boundary=False,
+        )
+        # Each bucket yields ceil(size / batch) batches whatever the order, so the number
+        # of batches is known; telling tf.data lets Keras count epochs without warnings.
+        lengths = np.maximum(np.count_nonzero(x, axis=1), 1)
+        sizes = np.bincount(np.searchsorted(bounds[:-1], lengths, side="right"), minlength=len(bounds))
+        n_batches = int(np.sum(-(-sizes // p["batch_size"])))
+        return ds.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(tf.data.AUTOTUNE)
+
+    @staticmethod
+    def _strategy() -> Any:
+        """Mirrored over every GPU when more than one is visible; else the default."""
+        tf = tensorflow()
+        if len(tf.config.list_physical_devices("GPU")) > 1:
+            return tf.distribute.MirroredStrategy()
+        return tf.distribute.get_strategy()
+
     def _export(self) -> Any:
-        """Wrap the trained network: raw strings → normalise → token ids → probability."""
+        """Wrap the trained network: raw strings → (mask →) normalise → token ids →
+        logit / temperature → probability."""
         tensorflow()
         keras = _keras()
         assert self.tokenizer is not None
         text = keras.Input(shape=(1,), dtype="string", name="text")
         ids = self.tokenizer.layer(raw_text=True)(text)
-        prob = keras.layers.Activation("sigmoid", name="p_inbound")(self.network(ids))
+        logit = self.network(ids)
+        scaled = keras.layers.Rescaling(1.0 / self.params["temperature"], name="temperature")(logit)
+        prob = keras.layers.Activation("sigmoid", name="p_inbound")(scaled)
         return keras.Model(text, prob, name=f"{self.params['cell']}_classifier")
 
     # -- training ---------------------------------------------------------------------------
@@ -100,7 +156,7 @@ class RecurrentClassifier(TextClassifier):
             return np.asarray(data.token_ids, dtype=np.int32)
         if self.tokenizer is None:
             raise RuntimeError("a recurrent model needs a tokenizer (from the clean_tokenize stage)")
-        return self.tokenizer.encode(normalise_many(as_text_list(data.texts)))
+        return self.tokenizer.encode(preprocess_many(as_text_list(data.texts), self.tokenizer.mask))
 
     def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> RecurrentClassifier:
         """Train on token ids; stop early on validation loss, restoring the best weights."""
@@ -110,26 +166,25 @@ class RecurrentClassifier(TextClassifier):
         keras = _keras()
         p = self.params
         seed_everything(int(p["seed"]))
-        self.network = self._network(self.tokenizer.vocab_size, self.tokenizer.sequence_length)
-        self.network.compile(
-            optimizer=keras.optimizers.Adam(p["learning_rate"]),
-            loss=keras.losses.BinaryCrossentropy(from_logits=True),
-            metrics=[keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)],
-        )
+        on_gpu = bool(tf.config.list_physical_devices("GPU"))
+        # Mixed precision only pays on a GPU; on the CPU the param is ignored.
+        keras.mixed_precision.set_global_policy("mixed_float16" if p["mixed_precision"] and on_gpu else "float32")
+        with self._strategy().scope():
+            self.network = self._network(self.tokenizer.vocab_size)
+            self.network.compile(
+                optimizer=keras.optimizers.Adam(p["learning_rate"]),
+                loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                metrics=[keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)],
+            )
         x = self._ids(train)
         y = np.asarray(train.labels, dtype=np.float32)
-        train_ds = (
-            tf.data.Dataset.from_tensor_slices((x, y))
-            .shuffle(len(x), seed=int(p["seed"]), reshuffle_each_iteration=True)
-            .batch(p["batch_size"])
-            .prefetch(tf.data.AUTOTUNE)
-        )
+        train_ds = self._dataset(x, y, shuffle=True)
         val_ds = None
         callbacks: list[Any] = []
         if validation is not None and len(validation.texts):
             xv = self._ids(validation)
             yv = np.asarray(validation.labels, dtype=np.float32)
-            val_ds = tf.data.Dataset.from_tensor_slices((xv, yv)).batch(p["batch_size"]).prefetch(tf.data.AUTOTUNE)
+            val_ds = self._dataset(xv, yv, shuffle=False)
             callbacks.append(
                 keras.callbacks.EarlyStopping(monitor="val_loss", patience=p["patience"], restore_best_weights=True)
             )
@@ -138,6 +193,7 @@ class RecurrentClassifier(TextClassifier):
             from dvclive.keras import DVCLiveCallback
 
             callbacks.append(DVCLiveCallback(live=Live(self.log_dir, dvcyaml=None, save_dvc_exp=False, report=None)))
+        callbacks += self._extra_callbacks
         started = time.perf_counter()
         # The dataset shuffles itself (seeded); shuffle=False stops Keras warning about it.
         hist = self.network.fit(
@@ -145,31 +201,50 @@ class RecurrentClassifier(TextClassifier):
         )
         self.fit_seconds = time.perf_counter() - started
         self.history = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
+        self.params["temperature"] = 1.0
+        if p["calibrate"] and validation is not None and len(validation.texts):
+            logits = self.network(tf.constant(xv), training=False).numpy().ravel()
+            self.params["temperature"] = round(fit_temperature(logits, yv), 4)
+        keras.mixed_precision.set_global_policy("float32")
         self.model = self._export()
-        self._serve = None
+        self._serve = self._serve_raw = None
         return self
 
     # -- predicting ---------------------------------------------------------------------------
-    def _serving_fn(self) -> Any:
-        """A traced function over the raw-string model: ~ms per call, no Keras predict loop."""
-        if self._serve is None:
-            if self.model is None:
-                raise RuntimeError("this recurrent model is not fitted: call fit() first")
-            tf = tensorflow()
+    def _serving_fn(self, calibrated: bool = True) -> Any:
+        """A traced function over the raw-string model: ~ms per call, no Keras predict loop.
+        Uncalibrated, it skips the temperature (for reporting calibration before/after)."""
+        if self.model is None:
+            raise RuntimeError("this recurrent model is not fitted: call fit() first")
+        tf = tensorflow()
+        if calibrated and self._serve is None:
             model = self.model
             self._serve = tf.function(
                 lambda text: model(text, training=False),
                 input_signature=[tf.TensorSpec([None, 1], tf.string)],
             )
-        return self._serve
+        if not calibrated and self._serve_raw is None:
+            vectorize, network = self.model.get_layer("vectorize"), self.network
+            self._serve_raw = tf.function(
+                lambda text: tf.sigmoid(network(vectorize(text), training=False)),
+                input_signature=[tf.TensorSpec([None, 1], tf.string)],
+            )
+        return self._serve if calibrated else self._serve_raw
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities of (outbound, inbound) for each raw text."""
+        return self._predict(texts, calibrated=True)
+
+    def predict_proba_uncalibrated(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities before temperature scaling."""
+        return self._predict(texts, calibrated=False)
+
+    def _predict(self, texts: Sequence[str], calibrated: bool) -> np.ndarray:
         items = as_text_list(texts)
         if not items:
             return np.zeros((0, 2))
         tf = tensorflow()
-        fn = self._serving_fn()
+        fn = self._serving_fn(calibrated)
         out = []
         for start in range(0, len(items), PREDICT_BATCH):
             chunk = tf.constant(items[start : start + PREDICT_BATCH], dtype=tf.string)[:, None]
@@ -182,18 +257,26 @@ class RecurrentClassifier(TextClassifier):
         network (what the parity test compares with :meth:`predict_proba`)."""
         tf = tensorflow()
         logits = self.network(tf.constant(np.asarray(token_ids, dtype=np.int32)), training=False).numpy().reshape(-1)
-        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64) / self.params["temperature"]))
         return np.column_stack([1.0 - p, p])
 
     def token_importance(self, text: str) -> list[tuple[str, float]]:
-        """For each token, the drop in inbound probability when it is left out."""
-        tokens = normalise(text).split(" ")
-        tokens = [t for t in tokens if t]
+        """For each token, how much the inbound log-odds drop when it is left out
+        (negative: leaving it out raises them, so it pushes towards outbound). Tokens
+        past the model's sequence length are never read and score 0."""
+        tokens = [t for t in preprocess_many([text], self.params["mask"])[0].split(" ") if t]
         if not tokens:
             return []
-        variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(len(tokens))]
-        p = self.predict_proba(variants)[:, 1]
-        return [(tok, float(p[0] - p[i + 1])) for i, tok in enumerate(tokens)]
+        read = min(len(tokens), self._sequence_length())
+        variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(read)]
+        p = np.clip(self.predict_proba(variants)[:, 1], 1e-7, 1 - 1e-7)
+        logit = np.log(p) - np.log1p(-p)
+        return [(tok, float(logit[0] - logit[i + 1]) if i < read else 0.0) for i, tok in enumerate(tokens)]
+
+    def _sequence_length(self) -> int:
+        if self.tokenizer is not None:
+            return self.tokenizer.sequence_length
+        return int(self.model.get_layer("vectorize").get_config()["output_sequence_length"])
 
     # -- saving -------------------------------------------------------------------------------
     def _save_files(self, directory: Path) -> None:
@@ -203,7 +286,7 @@ class RecurrentClassifier(TextClassifier):
 
     @classmethod
     def _load_files(cls, directory: Path, params: dict[str, Any]) -> RecurrentClassifier:
-        _registered_tf_normalise()
+        register_standardizers()
         obj = cls(**params)
         obj.model = _keras().models.load_model(directory / MODEL_FILE, compile=False)
         obj.network = obj.model.get_layer(f"{obj.params['cell']}_network")
