@@ -17,6 +17,7 @@ import streamlit as st
 
 from twcs_classifier import LABEL_TEXT, app_support, serving
 from twcs_classifier.errors import PipelineError
+from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.models import TextClassifier, load_model
 
 PATHS = app_support.project_paths(Path(__file__).resolve().parent)
@@ -28,6 +29,8 @@ AXIS_TITLES = {
     "tpr": "True positive rate",
     "recall": "Recall (inbound)",
     "precision": "Precision (inbound)",
+    "confidence": "Mean confidence in bin",
+    "accuracy": "Accuracy in bin",
 }
 
 
@@ -264,11 +267,21 @@ def models_page() -> None:
     compare = app_support.read_json_or_none(PATHS.metrics / app_support.COMPARE_FILE)
     if compare:
         st.caption(f"Ranked by {compare['rank_by']}; selected: **{compare['selected']}**; best: **{compare['best']}**.")
-        (st.success if compare["selected_is_best"] else st.warning)(compare["verdict"])
+        for sentence in compare.get("verdicts", {"test": compare["verdict"]}).values():
+            (st.warning if sentence.startswith("Warning") else st.success)(sentence)
     st.subheader("Metrics", anchor=False)
     st.caption("From `metrics/<model>.json`: the numbers `dvc metrics show` prints.")
     table = app_support.metrics_table(app_support.load_metrics(PATHS, names))
     st.dataframe(table.style.format(app_support.format_metric), height=420)
+
+    st.subheader("Reliability: does the confidence mean what it says?", anchor=False)
+    st.caption(
+        "From `plots/<model>/reliability_<condition>.json`: per confidence bin, the share of right answers. "
+        "A calibrated model lies on the diagonal."
+    )
+    for column, (condition, title) in zip(st.columns(3), CONDITIONS.items()):
+        frame = app_support.load_curves(PATHS, names, f"reliability_{condition}")
+        column.altair_chart(curve_chart(frame, "confidence", "accuracy", title.capitalize()), width="stretch")
 
     st.subheader("Curves on the test split", anchor=False)
     st.caption("From `plots/<model>/roc.json` and `precision_recall.json`. Scroll on a chart to zoom, drag to pan.")

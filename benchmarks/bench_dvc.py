@@ -54,8 +54,10 @@ def main() -> None:
         first, _ = dvc(root, "repro")
         print(f"first full dvc repro on {args.data.name}: {first:.1f} s")
         noop = [dvc(root, "repro")[0] for _ in range(args.runs)]
-        print(f"no-op dvc repro: median {statistics.median(noop):.2f} s over {args.runs} runs "
-              f"(min {min(noop):.2f}, max {max(noop):.2f})")
+        print(
+            f"no-op dvc repro: median {statistics.median(noop):.2f} s over {args.runs} runs "
+            f"(min {min(noop):.2f}, max {max(noop):.2f})"
+        )
         units = yaml.safe_load((root / "params.yaml").read_text())["models"]["gru"]["units"]
         set_param(root, ["models", "gru", "units"], units * 2)
         seconds, out = dvc(root, "repro")

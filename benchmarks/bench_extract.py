@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -135,10 +136,8 @@ def run_case(case: str, csv: Path, src: Path = REPO / "src", poll_s: float = 0.0
             while not stop.is_set():
                 rss = p.memory_info().rss
                 for c in p.children(recursive=True):
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         rss += c.memory_info().rss
-                    except psutil.Error:
-                        pass
                 polled["peak"] = max(polled["peak"], rss)
                 time.sleep(poll_s)
         except psutil.Error:
@@ -323,7 +322,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         summary["memory_ratio_extract_vs_pandas"] = ex["peak_rss_mb"] / pd_["peak_rss_mb"]
         print(
-            f"speed     pandas.read_csv / (extract + parquet) = {summary['speedup_extract_plus_parquet_vs_pandas']:.2f}x"
+            "speed     pandas.read_csv / (extract + parquet) = "
+            f"{summary['speedup_extract_plus_parquet_vs_pandas']:.2f}x"
             f"   (extract() alone {summary['speedup_extract_only_vs_pandas']:.2f}x,"
             f" read_twcs alone {summary['speedup_read_twcs_vs_pandas']:.2f}x; >1 means extract is faster)"
         )

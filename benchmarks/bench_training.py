@@ -15,7 +15,7 @@ import argparse
 import os
 import platform
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -54,10 +54,15 @@ def main() -> None:
         def on_epoch_end(self, epoch, logs=None):
             self.last = time.perf_counter() - self.start
 
-    print(f"# training throughput, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
-    print(f"# machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    print(f"# {len(frame)} tweets (the training split repeated), {args.epochs} epochs, last epoch timed; "
-          f"tokens per tweet: mean {lengths.mean():.1f}, max {lengths.max()} of {ids.shape[1]}")
+    print(f"# training throughput, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(
+        f"# machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"# {len(frame)} tweets (the training split repeated), {args.epochs} epochs, last epoch timed; "
+        f"tokens per tweet: mean {lengths.mean():.1f}, max {lengths.max()} of {ids.shape[1]}"
+    )
     print(f"{'model':<12}{'bucketing':>10}{'tweets/s':>12}{'epoch s':>10}")
     for name in args.models:
         for bucket in (False, True):
@@ -66,8 +71,10 @@ def main() -> None:
             timer = EpochTimer()
             model._extra_callbacks = [timer]
             model.fit(data, None)
-            print(f"{name:<12}{'on' if bucket else 'off':>10}{len(frame) / timer.last:>12,.0f}{timer.last:>10.1f}",
-                  flush=True)
+            print(
+                f"{name:<12}{'on' if bucket else 'off':>10}{len(frame) / timer.last:>12,.0f}{timer.last:>10.1f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

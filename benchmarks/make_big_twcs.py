@@ -47,7 +47,7 @@ _INT_RE = re.compile(r"^([0-9]+)(\.0*)?$")  # "123" or the float form "123.0"
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
 # Kinds of placeholder: a tweet id (shifted by the tweet offset) or an author id.
-TWEET, AUTHOR = 0, 1
+TWEET, AUTHOR, COPY = 0, 1, 2
 
 
 def quote(field: str) -> str:
@@ -92,7 +92,9 @@ class _Row:
         self.num(int(m.group(1)), kind, suffix)
 
 
-def build_rows(sample: Path, offset_authors: bool, float_links: bool) -> tuple[str, list[_Row]]:
+def build_rows(
+    sample: Path, offset_authors: bool, float_links: bool, unique_texts: bool = False
+) -> tuple[str, list[_Row]]:
     """Parse the sample into per-row templates. Returns the header line and the rows."""
     rows: list[_Row] = []
     with open(sample, newline="", encoding="utf-8") as fh:
@@ -114,7 +116,14 @@ def build_rows(sample: Path, offset_authors: bool, float_links: bool) -> tuple[s
                 r.num(int(author_id), AUTHOR)
             else:
                 r.lit(quote(author_id))
-            r.lit("," + ",".join(quote(f) for f in (inbound, created_at, text)) + ",")
+            r.lit("," + ",".join(quote(f) for f in (inbound, created_at)) + ",")
+            if unique_texts:  # the text ends in " #<copy>" so every copy's texts are new texts
+                quoted = _NEEDS_QUOTES.search(text) is not None
+                r.lit(('"' + text.replace('"', '""') if quoted else text) + " #")
+                r.num(0, COPY)
+                r.lit('",' if quoted else ",")
+            else:
+                r.lit(quote(text) + ",")
             # response_tweet_id: a comma-separated list, quoted when it has several ids.
             if responses:
                 quoted = _NEEDS_QUOTES.search(responses) is not None
@@ -138,10 +147,15 @@ def build_rows(sample: Path, offset_authors: bool, float_links: bool) -> tuple[s
 
 
 def generate(
-    sample: Path, out: Path, n_rows: int, offset_authors: bool = True, float_links: bool = False
+    sample: Path,
+    out: Path,
+    n_rows: int,
+    offset_authors: bool = True,
+    float_links: bool = False,
+    unique_texts: bool = False,
 ) -> dict[str, float]:
     t0 = time.perf_counter()
-    header, rows = build_rows(sample, offset_authors, float_links)
+    header, rows = build_rows(sample, offset_authors, float_links, unique_texts)
     n_sample = len(rows)
     if n_sample == 0:
         sys.exit(f"{sample} has no data rows")
@@ -165,7 +179,7 @@ def generate(
     with open(tmp, "w", encoding="utf-8", newline="", buffering=1 << 22) as fh:
         fh.write(header)
         for k in range(full_copies + (1 if rest else 0)):
-            shift = np.where(kinds == TWEET, k * tweet_step, k * author_step)
+            shift = np.select([kinds == TWEET, kinds == AUTHOR], [k * tweet_step, k * author_step], default=k)
             shifted = base + shift
             if k == full_copies - 1 or k == full_copies:  # the last copy holds the largest ids
                 used = shifted if k < full_copies else shifted[: n_args[rest]]
@@ -204,10 +218,16 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="write in_response_to_tweet_id as floats (123.0), as pandas wrote the Kaggle file",
     )
+    ap.add_argument(
+        "--unique-texts",
+        action="store_true",
+        help="end every text with ' #<copy>', so the sample stage does not drop the copies as duplicates "
+        "(for timing the default 100k/25k run; the models then learn from marked copies)",
+    )
     args = ap.parse_args(argv)
     if args.rows < 1:
         ap.error("--rows must be positive")
-    info = generate(args.sample, args.out, args.rows, args.offset_authors, args.float_links)
+    info = generate(args.sample, args.out, args.rows, args.offset_authors, args.float_links, args.unique_texts)
     print(
         f"wrote {info['rows']:,} rows ({info['copies']:.2f} copies of {info['sample_rows']:,}), "
         f"{info['bytes'] / 1e6:,.0f} MB, max tweet_id {info['max_tweet_id']:,} -> {args.out} "

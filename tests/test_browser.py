@@ -217,6 +217,6 @@ def test_models_page_draws_the_charts(page) -> None:
     go_to(page, "Models")
     charts = page.get_by_test_id("stVegaLiteChart")
     charts.first.wait_for()
-    charts.nth(1).locator("canvas, svg").first.wait_for()
-    assert charts.count() == 2
+    charts.nth(4).locator("canvas, svg").first.wait_for()
+    assert charts.count() == 5  # three reliability diagrams, ROC, precision-recall
     page.get_by_role("heading", name="The selected model's card").wait_for()

@@ -1,6 +1,6 @@
 """compare and select: ranking, the plain verdict, the model card."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -69,7 +69,7 @@ def test_unknown_selected_model() -> None:
 def test_model_card_holds_what_a_user_needs() -> None:
     summary, _ = compare(METRICS, "gru")
     report = {"actual": {"train": {"n": 10}}, "seed": 42}
-    card = model_card("gru", METRICS["gru"], summary, report, "abc", now=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    card = model_card("gru", METRICS["gru"], summary, report, "abc", now=datetime(2026, 1, 2, tzinfo=UTC))
     assert card["model"] == "gru" and card["metrics"]["test"]["f1_macro"] == 0.97
     assert card["comparison"]["selected_is_best"] is False and "logreg" in card["comparison"]["verdict"]
     assert card["splits"] == {"train": {"n": 10}} and card["data_fingerprint"]["sha256_of_split_files"] == "abc"

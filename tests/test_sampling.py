@@ -75,7 +75,7 @@ def test_same_seed_same_sample_other_seed_other_sample() -> None:
     b, _ = balanced_sample(frame, sizes, seed=7)
     c, _ = balanced_sample(frame, sizes, seed=8)
     assert all(a[k].equals(b[k]) for k in a)
-    assert not a["test"]["tweet_id"].tolist() == c["test"]["tweet_id"].tolist()
+    assert a["test"]["tweet_id"].tolist() != c["test"]["tweet_id"].tolist()
 
 
 def test_assignment_does_not_depend_on_row_order() -> None:

@@ -39,6 +39,9 @@ COMPARE_FILE = "compare.json"
 CURVES: dict[str, tuple[str, str]] = {
     "roc": ("fpr", "tpr"),
     "precision_recall": ("recall", "precision"),
+    "reliability_test": ("confidence", "accuracy"),
+    "reliability_test_unseen_brands": ("confidence", "accuracy"),
+    "reliability_test_masked": ("confidence", "accuracy"),
 }
 """Each curve's file stem under ``plots/<model>/`` and its (x, y) columns."""
 
@@ -223,8 +226,8 @@ def importance_explanation(kind: str) -> str:
             "coefficients of the word n-grams and character n-grams it holds, weighted by their TF-IDF."
         )
     return (
-        "For each word, how much the probability of *inbound* drops when that word is left out "
-        "(negative: it rises, so the word pushes towards *outbound*)."
+        "For each word, how much the log-odds of *inbound* drop when that word is left out "
+        "(negative: they rise, so the word pushes towards *outbound*)."
     )
 
 
@@ -333,7 +336,7 @@ def labelled_filename(upload_name: str) -> str:
 
 
 # -- models page --------------------------------------------------------------------------------
-SPLIT_ORDER: tuple[str, ...] = ("test", "validation", "timing")
+SPLIT_ORDER: tuple[str, ...] = ("test", "test_unseen_brands", "test_masked", "validation", "calibration", "timing")
 
 
 def flatten_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
@@ -401,7 +404,7 @@ def thin(frame: pd.DataFrame, max_points: int) -> pd.DataFrame:
 
 
 def load_curves(paths: ProjectPaths, names: Sequence[str], curve: str, max_points: int = 400) -> pd.DataFrame:
-    """One curve (``roc`` or ``precision_recall``) of every model, in long form: columns
+    """One curve (a key of :data:`CURVES`) of every model, in long form: columns
     ``model``, the curve's x and y, and ``point`` (the order to draw the points in)."""
     x, y = CURVES[curve]
     parts = []

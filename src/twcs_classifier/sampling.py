@@ -9,8 +9,8 @@ normalised text was already drawn anywhere in the sample.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

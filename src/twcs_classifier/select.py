@@ -8,7 +8,7 @@ import platform
 import shutil
 import tempfile
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,7 @@ def model_card(
         "splits": sample_report["actual"],
         "seed": sample_report.get("seed"),
         "data_fingerprint": {"sha256_of_split_files": data_fingerprint},
-        "created": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "created": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "libraries": library_versions(),
         "labels": {"0": "outbound (company reply)", "1": "inbound (customer query)"},
     }

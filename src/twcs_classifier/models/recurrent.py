@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..calibration import fit_temperature
 from ..errors import PipelineError
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
-from ..calibration import fit_temperature
 from ..text import as_text_list, preprocess_many
 from ..tokenize import Tokenizer, register_standardizers
 from .base import LabelledTexts, TextClassifier
