@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,6 +19,7 @@ from ..text import as_text_list, mask_normalise_many, normalise_many, preprocess
 from .base import LabelledTexts, TextClassifier
 
 MODEL_FILE = "model.skops"
+VOCABULARY_FILE = "vocabulary_{}.json"
 TRUSTED_TYPES = ("twcs_classifier.text.normalise_many", "twcs_classifier.text.mask_normalise_many")
 """The only non-scikit-learn objects a saved pipeline may hold; anything else is refused."""
 
@@ -166,10 +168,31 @@ class LogRegClassifier(TextClassifier):
                         contrib[i] += coef[n_words + j] * cweights.get(j, 0.0)
         return list(zip(tokens, contrib.tolist()))
 
+    def _vectorizers(self) -> list[tuple[str, TfidfVectorizer]]:
+        return list(self._fitted().named_steps["features"].transformer_list)
+
     def _save_files(self, directory: Path) -> None:
+        """The pipeline with skops; each vectoriser's vocabulary as JSON beside it.
+
+        skops writes a dict entry by entry and took minutes for the few hundred thousand
+        n-grams of a full-size vocabulary; as JSON it takes a second. Both formats hold
+        data only, never code.
+        """
         import skops.io as sio
 
-        sio.dump(self._fitted(), directory / MODEL_FILE)
+        vocabularies = {}
+        try:
+            for name, vectorizer in self._vectorizers():
+                vocabularies[name] = vectorizer.vocabulary_
+                vectorizer.vocabulary_ = {}
+            sio.dump(self._fitted(), directory / MODEL_FILE)
+        finally:
+            for name, vectorizer in self._vectorizers():
+                vectorizer.vocabulary_ = vocabularies.get(name, vectorizer.vocabulary_)
+        for name, vocabulary in vocabularies.items():
+            (directory / VOCABULARY_FILE.format(name)).write_text(
+                json.dumps({k: int(v) for k, v in vocabulary.items()}, ensure_ascii=False)
+            )
 
     @classmethod
     def _load_files(cls, directory: Path, params: dict[str, Any]) -> LogRegClassifier:
@@ -185,4 +208,6 @@ class LogRegClassifier(TextClassifier):
             )
         model = cls(**params)
         model.pipeline = sio.load(path, trusted=sorted(untrusted))
+        for name, vectorizer in model._vectorizers():
+            vectorizer.vocabulary_ = json.loads((directory / VOCABULARY_FILE.format(name)).read_text())
         return model
