@@ -42,10 +42,17 @@ test-fast: setup
 app: setup
 	$(BIN)/streamlit run app.py
 
-bench: setup
-	$(BIN)/python benchmarks/bench_serving_latency.py
+bench: setup  # needs a built pipeline (make run) and ../shared/data/twcs_real_sample.csv
 	$(BIN)/python benchmarks/make_big_twcs.py --rows 2800000 --out benchmarks/out/twcs_2.8M.csv
-	$(BIN)/python benchmarks/bench_extract.py --csv benchmarks/out/twcs_2.8M.csv
+	$(BIN)/python benchmarks/bench_extract.py --csv benchmarks/out/twcs_2.8M.csv --repeat 3
+	rm -f benchmarks/out/twcs_2.8M.csv
+	$(BIN)/python benchmarks/bench_serving_latency.py models/gru models/logreg
+	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_dvc.py
+	$(BIN)/python benchmarks/make_big_twcs.py --rows 2800000 --unique-texts --out benchmarks/out/twcs_2.8M_unique.csv
+	$(BIN)/python benchmarks/bench_pipeline.py --data benchmarks/out/twcs_2.8M_unique.csv
+	rm -f benchmarks/out/twcs_2.8M_unique.csv
+	$(BIN)/python benchmarks/learning_curve.py
 
 lint: setup
 	$(BIN)/ruff check src stages tests app.py benchmarks
