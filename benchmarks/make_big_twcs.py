@@ -31,22 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
+from twcs_classifier.extract import REQUIRED_COLUMNS
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs_real_sample.csv"
 DEFAULT_OUT = HERE / "out" / "twcs_big.csv"
-HEADER = [
-    "tweet_id",
-    "author_id",
-    "inbound",
-    "created_at",
-    "text",
-    "response_tweet_id",
-    "in_response_to_tweet_id",
-]
+HEADER = list(REQUIRED_COLUMNS)  # twcs.csv's columns, in the file's order
 _INT_RE = re.compile(r"^([0-9]+)(\.0*)?$")  # "123" or the float form "123.0"
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 
-# Kinds of placeholder: a tweet id (shifted by the tweet offset) or an author id.
+# Kinds of placeholder: a tweet id (shifted by the tweet offset), an author id, or the copy number.
 TWEET, AUTHOR, COPY = 0, 1, 2
 
 
