@@ -36,8 +36,8 @@ from twcs_classifier import serving
 from twcs_classifier.app_support import EXAMPLE_TWEETS
 
 TWEETS = [example.text for example in EXAMPLE_TWEETS] + [
-    "@sprintcare and how do you propose we do that",
-    "@115712 I understand. I would like to assist you. We would need to get you into a private secured link.",
+    "@AcmeMobile and how exactly am I meant to do that",
+    "@424242 I see. We would like to help you with that. Could you send us a private message?",
 ]
 
 

@@ -219,8 +219,8 @@ SMALL_CSV = pd.DataFrame(
         "tweet_id": ["1", "2", "3", "4", "5"],
         "author_id": ["115712", "sprintcare", "115712", "AppleSupport", "115713"],
         "text": [
-            "@sprintcare and how do you propose we do that",
-            "@115712 I understand. I would like to assist you. Please send us a DM.",
+            "@AcmeMobile and how exactly am I meant to do that",
+            "@424242 I see. We would like to help you. Please send us a DM.",
             "",
             "@134567 We're here for you. Which iOS version are you running?",
             "@AppleSupport my phone\rkeeps restarting,\nwhat do I do?",  # line breaks inside a text

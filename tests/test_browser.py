@@ -53,8 +53,8 @@ STEP_MS = 60_000
 TWEET = "@AmazonHelp my order was due yesterday and the tracking has not moved in 4 days, where is it?"
 UPLOAD_CAP_MB = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
 CSV_TEXTS = [
-    "@sprintcare and how do you propose we do that",
-    "@115712 I understand. I would like to assist you. Please send us a DM.",
+    "@AcmeMobile and how exactly am I meant to do that",
+    "@424242 I see. We would like to help you. Please send us a DM.",
     "@AppleSupport my phone keeps restarting, what do I do?",
 ]
 
