@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -194,12 +193,10 @@ class RecurrentClassifier(TextClassifier):
 
             callbacks.append(DVCLiveCallback(live=Live(self.log_dir, dvcyaml=None, save_dvc_exp=False, report=None)))
         callbacks += self._extra_callbacks
-        started = time.perf_counter()
         # The dataset shuffles itself (seeded); shuffle=False stops Keras warning about it.
         hist = self.network.fit(
             train_ds, validation_data=val_ds, epochs=p["epochs"], callbacks=callbacks, shuffle=False, verbose=2
         )
-        self.fit_seconds = time.perf_counter() - started
         self.history = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
         self.params["temperature"] = 1.0
         if p["calibrate"] and validation is not None and len(validation.texts):
