@@ -35,7 +35,7 @@ def main() -> None:
 
     from twcs_classifier.models import LabelledTexts, build_model
     from twcs_classifier.runtime import keras
-    from twcs_classifier.tokenize import Tokenizer
+    from twcs_classifier.tokenizer import Tokenizer
 
     processed = args.project / "data/processed"
     frame = pd.read_parquet(processed / "train.parquet", columns=["text", "label", "token_ids"])

@@ -30,7 +30,7 @@ def main() -> None:
 
     from twcs_classifier.evaluation import eval_sets, score
     from twcs_classifier.models import LabelledTexts, build_model
-    from twcs_classifier.tokenize import Tokenizer
+    from twcs_classifier.tokenizer import Tokenizer
 
     processed = args.project / "data/processed"
     frames = {s: pd.read_parquet(processed / f"{s}.parquet") for s in ("train", "val", "test", "unseen_brands")}

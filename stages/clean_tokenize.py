@@ -8,10 +8,10 @@ Params: clean_tokenize.max_tokens, clean_tokenize.sequence_length, clean_tokeniz
 import pandas as pd
 
 from twcs_classifier.errors import run_stage
-from twcs_classifier.io import load_params, section, write_with
+from twcs_classifier.files import load_params, section, write_with
 from twcs_classifier.sampling import SPLITS
 from twcs_classifier.text import preprocess_many
-from twcs_classifier.tokenize import adapt_tokenizer
+from twcs_classifier.tokenizer import adapt_tokenizer
 
 IN_DIR = "data/splits"
 OUT_DIR = "data/processed"

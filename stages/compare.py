@@ -5,7 +5,7 @@ Params: compare.models, compare.rank_by, select.model.
 
 from twcs_classifier.compare import compare
 from twcs_classifier.errors import run_stage
-from twcs_classifier.io import load_params, read_json, section, write_json, write_text
+from twcs_classifier.files import load_params, read_json, section, write_json, write_text
 
 
 def main() -> None:

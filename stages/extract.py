@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 
 from twcs_classifier.errors import run_stage
 from twcs_classifier.extract import extract
-from twcs_classifier.io import load_params, section, write_json, write_with
+from twcs_classifier.files import load_params, section, write_json, write_with
 
 OUT = "data/interim/tweets.parquet"
 REPORT = "data/interim/extract_report.json"

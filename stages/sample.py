@@ -10,7 +10,7 @@ import warnings
 import pandas as pd
 
 from twcs_classifier.errors import run_stage
-from twcs_classifier.io import load_params, section, write_json, write_with
+from twcs_classifier.files import load_params, section, write_json, write_with
 from twcs_classifier.sampling import SampleSizes, balanced_sample, choose_holdout_brands
 
 IN = "data/interim/tweets.parquet"

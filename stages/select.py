@@ -6,8 +6,8 @@ Params: select.model.
 from pathlib import Path
 
 from twcs_classifier.errors import PipelineError, run_stage
-from twcs_classifier.io import load_params, read_json, section, write_json
-from twcs_classifier.select import CARD_FILE, fingerprint, install_model, model_card
+from twcs_classifier.files import load_params, read_json, section, write_json
+from twcs_classifier.selection import CARD_FILE, fingerprint, install_model, model_card
 
 TARGET = Path("models/selected")
 

@@ -14,10 +14,10 @@ import pandas as pd
 
 from twcs_classifier.errors import PipelineError, run_stage
 from twcs_classifier.evaluation import eval_sets, most_confident_mistakes, reliability, score
-from twcs_classifier.io import load_params, section, write_json, write_with
+from twcs_classifier.files import load_params, section, write_json, write_with
 from twcs_classifier.metrics import confusion_rows, pr_points, roc_points
 from twcs_classifier.models import LabelledTexts, build_model
-from twcs_classifier.tokenize import Tokenizer
+from twcs_classifier.tokenizer import Tokenizer
 
 IN_DIR = "data/processed"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from twcs_classifier.compare import compare, rank_models, verdict
-from twcs_classifier.select import fingerprint, install_model, model_card
+from twcs_classifier.selection import fingerprint, install_model, model_card
 
 
 def m(f1: float, acc: float | None = None) -> dict:

@@ -143,7 +143,7 @@ def test_every_model_keeps_its_temperature_through_save_and_load(tmp_path) -> No
 
     from twcs_classifier.models import build_model, load_model
     from twcs_classifier.text import normalise_many
-    from twcs_classifier.tokenize import adapt_tokenizer
+    from twcs_classifier.tokenizer import adapt_tokenizer
 
     train, val = data(80, 0), data(40, 1)
     tok = adapt_tokenizer(normalise_many(train.texts), 200, 12)

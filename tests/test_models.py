@@ -8,7 +8,7 @@ import pytest
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.models import LabelledTexts, build_model, load_model
 from twcs_classifier.text import normalise_many
-from twcs_classifier.tokenize import adapt_tokenizer
+from twcs_classifier.tokenizer import adapt_tokenizer
 
 INBOUND = [
     "@AmazonHelp my order is late",

@@ -2,7 +2,7 @@
 
 The package holds every idea of the project once: text normalisation (:mod:`.text`),
 reading and validating twcs.csv (:mod:`.extract`), leak-free splitting (:mod:`.sampling`),
-the vocabulary (:mod:`.tokenize`), the models behind one interface (:mod:`.models`),
+the vocabulary (:mod:`.tokenizer`), the models behind one interface (:mod:`.models`),
 the metrics (:mod:`.metrics`) and serving (:mod:`.serving`). The scripts in ``stages/``
 and the Streamlit app only wire these together.
 """

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .errors import PipelineError
+from .files import load_params, section
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -44,7 +45,6 @@ def _predict(args: argparse.Namespace) -> int:
 
 def _fetch(args: argparse.Namespace) -> int:
     from .data_source import ensure_raw_data
-    from .io import load_params, section
 
     raw = args.path or section(load_params(args.params), "data")["raw_path"]
     path = ensure_raw_data(raw)

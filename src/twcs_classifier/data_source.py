@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import PipelineError
-from .io import atomic_path
+from .files import atomic_path
 
 KAGGLE_DATASET = "thoughtvector/customer-support-on-twitter"
 CSV_NAME = "twcs.csv"

@@ -6,6 +6,7 @@ and the CLI can print ``str(err)`` and exit non-zero without a traceback.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 
@@ -28,8 +29,6 @@ class PipelineError(Exception):
 
 def run_stage(main: Callable[[], None]) -> None:
     """Run a stage's ``main``; print a :class:`PipelineError` as a message and exit 2."""
-    import sys
-
     try:
         main()
     except PipelineError as err:

@@ -5,6 +5,7 @@ The CLI and the Streamlit app both call these functions.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import pandas as pd
 
 from . import LABEL_TEXT, LABELS
 from .errors import PipelineError
+from .files import write_with
 from .models import TextClassifier, load_model
 
 SELECTED_DIR = Path("models/selected")
@@ -110,8 +112,6 @@ def read_csv_upload(source: Any) -> pd.DataFrame:
             break
         except UnicodeDecodeError:
             continue
-    import io
-
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
@@ -134,8 +134,6 @@ def predict_csv(
     """Add prediction columns to a CSV; returns counts of inbound, outbound and missing texts."""
     frame = read_csv_upload(in_path)
     result = predict_dataframe(model, frame, text_column, chunk_size, progress)
-    from .io import write_with
-
     write_with(out_path, lambda tmp: tmp.write_bytes(to_csv_bytes(result)))
     return prediction_counts(result)
 

@@ -13,7 +13,7 @@ from ..errors import PipelineError
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
 from ..text import as_text_list, preprocess_many
-from ..tokenize import Tokenizer, register_standardizers
+from ..tokenizer import Tokenizer, register_standardizers
 from .base import LabelledTexts, TextClassifier
 
 MODEL_FILE = "model.keras"

@@ -9,6 +9,7 @@ same vocabulary goes into the saved models, where the layer's ``standardize`` st
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from . import text
 from .runtime import keras, tensorflow
 
 PAD, OOV = "", "[UNK]"
@@ -91,11 +93,9 @@ def adapt_tokenizer(
         raise ValueError("clean_tokenize.max_tokens must be at least 3 (padding, OOV and one word)")
     if sequence_length < 1:
         raise ValueError("clean_tokenize.sequence_length must be at least 1")
-    from collections import Counter
-
     counts: Counter[str] = Counter()
-    for text in clean_train_texts:
-        counts.update(text.split(" ") if text else ())
+    for line in clean_train_texts:
+        counts.update(line.split(" ") if line else ())
     counts.pop("", None)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: max_tokens - 2]
     return Tokenizer(vocabulary=(PAD, OOV, *[tok for tok, _ in ranked]), sequence_length=sequence_length, mask=mask)
@@ -105,8 +105,6 @@ def registered_standardize(masked: bool) -> Any:
     """:func:`~twcs_classifier.text.tf_normalise` (or, masked,
     :func:`~twcs_classifier.text.tf_mask_normalise`), registered with Keras so that
     saved models can name it and load it again."""
-    from . import text
-
     saving = keras().saving
     fn = text.tf_mask_normalise if masked else text.tf_normalise
     key = f"twcs_classifier>{fn.__name__}"

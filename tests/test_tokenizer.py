@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from twcs_classifier.tokenize import OOV, PAD, Tokenizer, adapt_tokenizer
+from twcs_classifier.tokenizer import OOV, PAD, Tokenizer, adapt_tokenizer
 
 
 def test_vocabulary_is_ranked_by_count_then_alphabet() -> None:
