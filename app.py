@@ -18,9 +18,11 @@ import streamlit as st
 from twcs_classifier import LABEL_TEXT, app_support, serving
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.evaluation import CONDITIONS
+from twcs_classifier.layout import CONFUSION, PRECISION_RECALL, ROC, SELECTED, Layout, reliability_plot
 from twcs_classifier.models import TextClassifier, load_model
 
-PATHS = app_support.project_paths(Path(__file__).resolve().parent)
+PATHS = Layout.from_env(Path(__file__).resolve().parent)
+NAMED = Layout()  # paths relative to the project, to name files on the page
 MAX_CHARS = serving.MAX_TEXT_CHARS
 CSV_CHUNK_ROWS = 5_000
 PAGES = ("One tweet", "A CSV", "Models")
@@ -60,9 +62,9 @@ def get_model(name: str) -> TextClassifier | None:
 
 def model_label(name: str) -> str:
     """How a model shows in the picker: the selected one names what it is."""
-    if name != app_support.SELECTED:
+    if name != SELECTED:
         return name
-    card = app_support.read_json_or_none(PATHS.selected / app_support.CARD_FILE) or {}
+    card = app_support.read_json_or_none(PATHS.model_card) or {}
     return f"selected ({card['model']})" if "model" in card else "selected"
 
 
@@ -81,7 +83,7 @@ def one_tweet_page() -> None:
     )
     choice = st.selectbox(
         "Model",
-        [app_support.SELECTED, *app_support.trained_models(PATHS)],
+        [SELECTED, *app_support.trained_models(PATHS)],
         format_func=model_label,
         key="model_choice",
         help="The selected model is the one the pipeline chose; the others are the models it compared.",
@@ -165,7 +167,7 @@ def csv_page() -> None:
         f"{st.get_option('server.maxUploadSize')} MB. Texts longer than {MAX_CHARS:,} characters are cut. "
         "Every row gets the predicted label and the probability of each class."
     )
-    model = get_model(app_support.SELECTED)
+    model = get_model(SELECTED)
     if model is None:
         return
     upload = st.file_uploader("CSV file", type=["csv"], key="csv_upload")
@@ -264,32 +266,35 @@ def models_page() -> None:
             f"**No metrics in {PATHS.metrics}.**\n\nHow to fix: build the models first: `make run` (or `dvc repro`)."
         )
         return
-    compare = app_support.read_json_or_none(PATHS.metrics / app_support.COMPARE_FILE)
+    compare = app_support.read_json_or_none(PATHS.compare_summary)
     if compare:
         st.caption(f"Ranked by {compare['rank_by']}; selected: **{compare['selected']}**; best: **{compare['best']}**.")
         for sentence in compare.get("verdicts", {"test": compare["verdict"]}).values():
             (st.warning if sentence.startswith("Warning") else st.success)(sentence)
     st.subheader("Metrics", anchor=False)
-    st.caption("From `metrics/<model>.json`: the numbers `dvc metrics show` prints.")
+    st.caption(f"From `{NAMED.metrics_file('<model>')}`: the numbers `dvc metrics show` prints.")
     table = app_support.metrics_table(app_support.load_metrics(PATHS, names))
     st.dataframe(table.style.format(app_support.format_metric), height=420)
 
     st.subheader("Reliability: does the confidence mean what it says?", anchor=False)
     st.caption(
-        "From `plots/<model>/reliability_<condition>.json`: per confidence bin, the share of right answers. "
-        "A calibrated model lies on the diagonal."
+        f"From `{NAMED.plot_file('<model>', reliability_plot('<condition>'))}`: per confidence bin, the share of "
+        "right answers. A calibrated model lies on the diagonal."
     )
     for column, (condition, title) in zip(st.columns(3), CONDITIONS.items()):
-        frame = app_support.load_curves(PATHS, names, f"reliability_{condition}")
+        frame = app_support.load_curves(PATHS, names, reliability_plot(condition))
         column.altair_chart(curve_chart(frame, "confidence", "accuracy", title.capitalize()), width="stretch")
 
     st.subheader("Curves on the test split", anchor=False)
-    st.caption("From `plots/<model>/roc.json` and `precision_recall.json`. Scroll on a chart to zoom, drag to pan.")
+    st.caption(
+        f"From `{NAMED.plot_file('<model>', ROC)}` and `{NAMED.plot_file('<model>', PRECISION_RECALL).name}`. "
+        "Scroll on a chart to zoom, drag to pan."
+    )
     left, right = st.columns(2)
-    left.altair_chart(curve_chart(app_support.load_curves(PATHS, names, "roc"), "fpr", "tpr", "ROC"), width="stretch")
+    left.altair_chart(curve_chart(app_support.load_curves(PATHS, names, ROC), "fpr", "tpr", "ROC"), width="stretch")
     right.altair_chart(
         curve_chart(
-            app_support.load_curves(PATHS, names, "precision_recall"),
+            app_support.load_curves(PATHS, names, PRECISION_RECALL),
             "recall",
             "precision",
             "Precision-recall (inbound positive)",
@@ -298,23 +303,23 @@ def models_page() -> None:
     )
 
     st.subheader("Confusion matrices on the test split", anchor=False)
-    st.caption("From `plots/<model>/confusion.json`: tweets counted by actual and predicted class.")
+    st.caption(f"From `{NAMED.plot_file('<model>', CONFUSION)}`: tweets counted by actual and predicted class.")
     for start in range(0, len(names), 2):
         for column, name in zip(st.columns(2), names[start : start + 2]):
             column.markdown(f"**{name}**")
             matrix = app_support.load_confusion(PATHS, name)
             if matrix is None:
-                column.caption(f"There is no plots/{name}/confusion.json.")
+                column.caption(f"There is no {NAMED.plot_file(name, CONFUSION)}.")
             else:
                 column.dataframe(matrix)
 
     st.subheader("The selected model's card", anchor=False)
-    card = app_support.read_json_or_none(PATHS.selected / app_support.CARD_FILE)
+    card = app_support.read_json_or_none(PATHS.model_card)
     if card is None:
-        st.info(f"There is no {app_support.CARD_FILE} in {PATHS.selected}: the select stage writes it (`dvc repro`).")
+        st.info(f"There is no {PATHS.model_card.name} in {PATHS.selected}: the select stage writes it (`dvc repro`).")
         return
     st.table(app_support.card_summary(card))
-    with st.expander(f"The whole card: models/selected/{app_support.CARD_FILE}"):
+    with st.expander(f"The whole card: {NAMED.model_card}"):
         st.json(card)
 
 

@@ -34,6 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from twcs_classifier import serving
 from twcs_classifier.app_support import EXAMPLE_TWEETS
+from twcs_classifier.layout import Layout
 
 TWEETS = [example.text for example in EXAMPLE_TWEETS] + [
     "@AcmeMobile and how exactly am I meant to do that",
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from twcs_classifier.errors import PipelineError
 
-    for directory in args.models or [serving.SELECTED_DIR]:
+    for directory in args.models or [Layout().selected]:
         try:
             bench(directory, args.repeat, args.warmup, args.batch)
         except PipelineError as err:

@@ -9,17 +9,17 @@ import pandas as pd
 
 from twcs_classifier.errors import run_stage
 from twcs_classifier.files import load_params, section, write_with
+from twcs_classifier.layout import Layout
 from twcs_classifier.sampling import SPLITS
 from twcs_classifier.text import preprocess_many
 from twcs_classifier.tokenizer import adapt_tokenizer
 
-IN_DIR = "data/splits"
-OUT_DIR = "data/processed"
+LAYOUT = Layout()
 
 
 def main() -> None:
     p = section(load_params(), "clean_tokenize")
-    frames = {name: pd.read_parquet(f"{IN_DIR}/{name}.parquet") for name in SPLITS}
+    frames = {name: pd.read_parquet(LAYOUT.split_file(name)) for name in SPLITS}
     masked = bool(p["mask"])
     for frame in frames.values():
         frame["clean_text"] = preprocess_many(frame["text"].tolist(), masked)
@@ -28,8 +28,8 @@ def main() -> None:
     )
     for name, frame in frames.items():
         frame["token_ids"] = list(tokenizer.encode(frame["clean_text"].tolist()))
-        write_with(f"{OUT_DIR}/{name}.parquet", lambda tmp, f=frame: f.to_parquet(tmp, index=False))
-    write_with(f"{OUT_DIR}/tokenizer.json", tokenizer.save)
+        write_with(LAYOUT.processed_file(name), lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+    write_with(LAYOUT.tokenizer, tokenizer.save)
     print(
         f"clean_tokenize: vocabulary of {tokenizer.vocab_size} ids, sequences of {tokenizer.sequence_length}"
         + (", masked text" if masked else "")

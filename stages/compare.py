@@ -6,16 +6,19 @@ Params: compare.models, compare.rank_by, select.model.
 from twcs_classifier.compare import compare
 from twcs_classifier.errors import run_stage
 from twcs_classifier.files import load_params, read_json, section, write_json, write_text
+from twcs_classifier.layout import Layout
+
+LAYOUT = Layout()
 
 
 def main() -> None:
     params = load_params()
     p = section(params, "compare")
     selected = section(params, "select")["model"]
-    metrics = {name: read_json(f"metrics/{name}.json") for name in p["models"]}
+    metrics = {name: read_json(LAYOUT.metrics_file(name)) for name in p["models"]}
     summary, table = compare(metrics, selected, p["rank_by"])
-    write_json("metrics/compare.json", summary)
-    write_text("metrics/compare.md", table)
+    write_json(LAYOUT.compare_summary, summary)
+    write_text(LAYOUT.compare_table, table)
     print(table)
 
 

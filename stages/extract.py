@@ -8,19 +8,19 @@ import pyarrow.parquet as pq
 from twcs_classifier.errors import run_stage
 from twcs_classifier.extract import extract
 from twcs_classifier.files import load_params, section, write_json, write_with
+from twcs_classifier.layout import Layout
 
-OUT = "data/interim/tweets.parquet"
-REPORT = "data/interim/extract_report.json"
+LAYOUT = Layout()
 
 
 def main() -> None:
     params = section(load_params(), "data")
     table, report = extract(params["raw_path"])
-    write_with(OUT, lambda tmp: pq.write_table(table, tmp))
-    write_json(REPORT, report)
+    write_with(LAYOUT.tweets, lambda tmp: pq.write_table(table, tmp))
+    write_json(LAYOUT.extract_report, report)
     print(
         f"extract: {report['rows_written']} tweets ({report['inbound']} inbound, {report['outbound']} outbound), "
-        f"{report['conversations']} conversations -> {OUT}"
+        f"{report['conversations']} conversations -> {LAYOUT.tweets}"
     )
 
 

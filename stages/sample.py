@@ -11,10 +11,10 @@ import pandas as pd
 
 from twcs_classifier.errors import run_stage
 from twcs_classifier.files import load_params, section, write_json, write_with
+from twcs_classifier.layout import Layout
 from twcs_classifier.sampling import SampleSizes, balanced_sample, choose_holdout_brands
 
-IN = "data/interim/tweets.parquet"
-OUT_DIR = "data/splits"
+LAYOUT = Layout()
 
 
 def main() -> None:
@@ -22,7 +22,9 @@ def main() -> None:
     seed = int(section(params, "base")["seed"])
     p = section(params, "sample")
     sizes = SampleSizes.from_params(int(p["n_train"]), int(p["n_test"]), float(p["val_fraction"]))
-    tweets = pd.read_parquet(IN, columns=["tweet_id", "conversation_id", "company", "author_id", "text", "inbound"])
+    tweets = pd.read_parquet(
+        LAYOUT.tweets, columns=["tweet_id", "conversation_id", "company", "author_id", "text", "inbound"]
+    )
     holdout = choose_holdout_brands(
         tweets["company"].tolist(), float(p["holdout_brand_fraction"]), seed, p.get("holdout_brands") or ()
     )
@@ -30,8 +32,8 @@ def main() -> None:
         warnings.simplefilter("ignore")  # the same messages are printed below and kept in the report
         splits, report = balanced_sample(tweets, sizes, seed, holdout)
     for name, frame in splits.items():
-        write_with(f"{OUT_DIR}/{name}.parquet", lambda tmp, f=frame: f.to_parquet(tmp, index=False))
-    write_json(f"{OUT_DIR}/sample_report.json", report)
+        write_with(LAYOUT.split_file(name), lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+    write_json(LAYOUT.sample_report, report)
     for message in report["warnings"]:
         print(f"warning: {message}")
     failed = [k for k, ok in report["checks"].items() if not ok]

@@ -3,33 +3,28 @@
 Params: select.model.
 """
 
-from pathlib import Path
-
-from twcs_classifier.errors import PipelineError, run_stage
+from twcs_classifier.errors import run_stage
 from twcs_classifier.files import load_params, read_json, section, write_json
-from twcs_classifier.selection import CARD_FILE, fingerprint, install_model, model_card
+from twcs_classifier.layout import Layout
+from twcs_classifier.sampling import SPLITS
+from twcs_classifier.selection import chosen_model, fingerprint, install_model, model_card
 
-TARGET = Path("models/selected")
+LAYOUT = Layout()
 
 
 def main() -> None:
-    name = section(load_params(), "select")["model"]
-    comparison = read_json("metrics/compare.json")
-    if name not in comparison["models"]:
-        raise PipelineError(
-            f"select.model is {name!r}, which was not trained",
-            f"set select.model to one of: {', '.join(comparison['models'])}",
-        )
-    install_model(f"models/{name}", TARGET)
+    comparison = read_json(LAYOUT.compare_summary)
+    name = chosen_model(section(load_params(), "select")["model"], comparison)
+    install_model(LAYOUT.model_dir(name), LAYOUT.selected)
     card = model_card(
         name,
-        read_json(f"metrics/{name}.json"),
+        read_json(LAYOUT.metrics_file(name)),
         comparison,
-        read_json("data/splits/sample_report.json"),
-        fingerprint(Path("data/splits").glob("*.parquet")),
+        read_json(LAYOUT.sample_report),
+        fingerprint(LAYOUT.split_file(split) for split in SPLITS),
     )
-    write_json(TARGET / CARD_FILE, card)
-    print(f"select: {name} -> {TARGET}. {card['comparison']['verdict']}")
+    write_json(LAYOUT.model_card, card)
+    print(f"select: {name} -> {LAYOUT.selected}. {card['comparison']['verdict']}")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,12 @@ import pandas as pd
 from twcs_classifier.errors import PipelineError, run_stage
 from twcs_classifier.evaluation import eval_sets, most_confident_mistakes, reliability, score
 from twcs_classifier.files import load_params, section, write_json, write_with
+from twcs_classifier.layout import CONFUSION, PRECISION_RECALL, ROC, Layout, reliability_plot
 from twcs_classifier.metrics import confusion_rows, pr_points, roc_points
 from twcs_classifier.models import LabelledTexts, build_model
 from twcs_classifier.tokenizer import Tokenizer
 
-IN_DIR = "data/processed"
+LAYOUT = Layout()
 
 
 def labelled(frame: pd.DataFrame) -> LabelledTexts:
@@ -33,9 +34,9 @@ def main() -> None:
     params = load_params()
     seed = int(section(params, "base")["seed"])
     model_params = section(params, f"models.{name}")
-    frames = {s: pd.read_parquet(f"{IN_DIR}/{s}.parquet") for s in ("train", "val", "test", "unseen_brands")}
+    frames = {s: pd.read_parquet(LAYOUT.processed_file(s)) for s in ("train", "val", "test", "unseen_brands")}
     model = build_model(
-        model_params, seed=seed, tokenizer=Tokenizer.load(f"{IN_DIR}/tokenizer.json"), log_dir=f"plots/{name}/training"
+        model_params, seed=seed, tokenizer=Tokenizer.load(LAYOUT.tokenizer), log_dir=str(LAYOUT.training_log(name))
     )
     started = time.perf_counter()
     model.fit(labelled(frames["train"]), labelled(frames["val"]))
@@ -48,17 +49,17 @@ def main() -> None:
         timing[f"predict_{data.name}_seconds"] = round(time.perf_counter() - started, 2)
         if data.name == "validation":
             continue
-        write_json(f"plots/{name}/reliability_{data.name}.json", reliability(data, p))
+        write_json(LAYOUT.plot_file(name, reliability_plot(data.name)), reliability(data, p))
         mistakes.append(most_confident_mistakes(data, p))
         if data.name == "test":
-            write_json(f"plots/{name}/roc.json", roc_points(data.labels, p))
-            write_json(f"plots/{name}/precision_recall.json", pr_points(data.labels, p))
-            write_json(f"plots/{name}/confusion.json", confusion_rows(data.labels, p))
-    model.save(f"models/{name}")
+            write_json(LAYOUT.plot_file(name, ROC), roc_points(data.labels, p))
+            write_json(LAYOUT.plot_file(name, PRECISION_RECALL), pr_points(data.labels, p))
+            write_json(LAYOUT.plot_file(name, CONFUSION), confusion_rows(data.labels, p))
+    model.save(LAYOUT.model_dir(name))
     errors = pd.concat(mistakes, ignore_index=True)
-    write_with(f"reports/errors_{name}.csv", lambda tmp: errors.to_csv(tmp, index=False))
+    write_with(LAYOUT.errors_file(name), lambda tmp: errors.to_csv(tmp, index=False))
     write_json(
-        f"metrics/{name}.json",
+        LAYOUT.metrics_file(name),
         {
             "model": name,
             **scores,

@@ -21,6 +21,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from twcs_classifier import LABEL_TEXT, app_support, serving
+from twcs_classifier.layout import Layout
 from twcs_classifier.models import load_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -343,7 +344,7 @@ def test_models_page_shows_metrics_plots_and_the_card(project: Path) -> None:
 
     matrices = at.dataframe[1:]
     assert len(matrices) == len(MODELS)
-    names = app_support.compared_models(app_support.ProjectPaths(project))
+    names = app_support.compared_models(Layout(project))
     for name, matrix in zip(names, matrices):
         confusion = app_support.read_json_or_none(project / "metrics" / f"{name}.json")["test"]["confusion"]
         values = matrix.value

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from twcs_classifier import LABEL_TEXT, app_support
-from twcs_classifier.app_support import ProjectPaths
+from twcs_classifier.layout import Layout
 
 
 def write_json(path: Path, obj: object) -> None:
@@ -21,17 +21,17 @@ def write_json(path: Path, obj: object) -> None:
 
 # -- where the files are -------------------------------------------------------------------------
 def test_project_dir_comes_from_the_environment_or_the_default(tmp_path: Path) -> None:
-    assert app_support.project_paths(tmp_path, environ={}).root == tmp_path.resolve()
-    assert app_support.project_paths("/elsewhere", environ={"TWCS_PROJECT_DIR": str(tmp_path)}).root == tmp_path
-    assert app_support.project_paths(tmp_path, environ={"TWCS_PROJECT_DIR": "  "}).root == tmp_path.resolve()
-    paths = ProjectPaths(tmp_path)
+    assert Layout.from_env(tmp_path, environ={}).root == tmp_path.resolve()
+    assert Layout.from_env("/elsewhere", environ={"TWCS_PROJECT_DIR": str(tmp_path)}).root == tmp_path
+    assert Layout.from_env(tmp_path, environ={"TWCS_PROJECT_DIR": "  "}).root == tmp_path.resolve()
+    paths = Layout(tmp_path)
     assert paths.selected == tmp_path / "models" / "selected"
     assert paths.model_dir("gru") == tmp_path / "models" / "gru"
     assert (paths.metrics, paths.plots) == (tmp_path / "metrics", tmp_path / "plots")
 
 
 def test_trained_models_are_the_saved_ones_in_a_fixed_order(tmp_path: Path) -> None:
-    paths = ProjectPaths(tmp_path)
+    paths = Layout(tmp_path)
     assert app_support.trained_models(paths) == []
     for name in ("selected", "gru", "logreg", "zeta", "lstm"):
         write_json(paths.model_dir(name) / "model.json", {"kind": "x"})
@@ -40,7 +40,7 @@ def test_trained_models_are_the_saved_ones_in_a_fixed_order(tmp_path: Path) -> N
 
 
 def test_compared_models_follow_the_ranking(tmp_path: Path) -> None:
-    paths = ProjectPaths(tmp_path)
+    paths = Layout(tmp_path)
     assert app_support.compared_models(paths) == []
     for name in ("logreg", "gru", "lstm"):
         write_json(paths.metrics / f"{name}.json", {})
@@ -232,7 +232,7 @@ def test_format_metric_rounds_like_dvc(value: float, shown: str) -> None:
 
 
 def test_load_metrics_skips_missing_files(tmp_path: Path) -> None:
-    paths = ProjectPaths(tmp_path)
+    paths = Layout(tmp_path)
     write_json(paths.metrics / "gru.json", METRICS)
     assert list(app_support.load_metrics(paths, ["logreg", "gru"])) == ["gru"]
 
@@ -245,7 +245,7 @@ def test_thin_keeps_the_ends() -> None:
 
 
 def test_load_curves_in_long_form(tmp_path: Path) -> None:
-    paths = ProjectPaths(tmp_path)
+    paths = Layout(tmp_path)
     write_json(
         paths.plots / "a" / "roc.json", [{"fpr": 0, "tpr": 0, "threshold": 1}, {"fpr": 1, "tpr": 1, "threshold": 0}]
     )
@@ -276,7 +276,7 @@ def test_confusion_table_counts_pairs() -> None:
 
 
 def test_load_confusion(tmp_path: Path) -> None:
-    paths = ProjectPaths(tmp_path)
+    paths = Layout(tmp_path)
     assert app_support.load_confusion(paths, "gru") is None
     write_json(paths.plots / "gru" / "confusion.json", [{"actual": "inbound", "predicted": "inbound"}])
     assert app_support.load_confusion(paths, "gru").values.tolist() == [[1, 0], [0, 0]]

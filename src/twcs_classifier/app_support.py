@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,27 +20,17 @@ from typing import Any
 import pandas as pd
 
 from . import LABEL_TEXT
+from .evaluation import CONDITIONS
+from .layout import CONFUSION, PRECISION_RECALL, ROC, Layout, reliability_plot
 from .models.base import META_FILE
-
-PROJECT_ENV = "TWCS_PROJECT_DIR"
-"""Environment variable naming the project directory the app reads ``models/``,
-``metrics/`` and ``plots/`` from (default: the directory of ``app.py``)."""
-
-SELECTED = "selected"
-"""The directory name, under ``models/``, of the model the pipeline selected."""
 
 MODEL_ORDER: tuple[str, ...] = ("logreg", "simple_rnn", "lstm", "gru")
 """The order models are listed in when nothing better (a ranking) is known."""
 
-CARD_FILE = "model_card.json"
-COMPARE_FILE = "compare.json"
-
 CURVES: dict[str, tuple[str, str]] = {
-    "roc": ("fpr", "tpr"),
-    "precision_recall": ("recall", "precision"),
-    "reliability_test": ("confidence", "accuracy"),
-    "reliability_test_unseen_brands": ("confidence", "accuracy"),
-    "reliability_test_masked": ("confidence", "accuracy"),
+    ROC: ("fpr", "tpr"),
+    PRECISION_RECALL: ("recall", "precision"),
+    **{reliability_plot(condition): ("confidence", "accuracy") for condition in CONDITIONS},
 }
 """Each curve's file stem under ``plots/<model>/`` and its (x, y) columns."""
 
@@ -54,44 +43,6 @@ OUTBOUND_RGB = (255, 127, 14)
 
 
 # -- where the files are ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class ProjectPaths:
-    """The pipeline outputs the app reads, relative to one project directory."""
-
-    root: Path
-
-    @property
-    def models(self) -> Path:
-        """``models/``: one directory per trained model, plus ``selected``."""
-        return self.root / "models"
-
-    @property
-    def metrics(self) -> Path:
-        """``metrics/``: ``<model>.json`` and ``compare.json``."""
-        return self.root / "metrics"
-
-    @property
-    def plots(self) -> Path:
-        """``plots/``: ``<model>/roc.json``, ``precision_recall.json``, ``confusion.json``."""
-        return self.root / "plots"
-
-    @property
-    def selected(self) -> Path:
-        """``models/selected``, the model the app serves by default."""
-        return self.models / SELECTED
-
-    def model_dir(self, name: str) -> Path:
-        """The saved model ``name`` (``selected`` or one of the trained models)."""
-        return self.models / name
-
-
-def project_paths(default: str | Path, environ: Mapping[str, str] | None = None) -> ProjectPaths:
-    """The project directory: ``$TWCS_PROJECT_DIR`` if set and not blank, else ``default``."""
-    env = os.environ if environ is None else environ
-    chosen = (env.get(PROJECT_ENV) or "").strip()
-    return ProjectPaths(Path(chosen or default).expanduser().resolve())
-
-
 def read_json_or_none(path: str | Path) -> Any:
     """The JSON in ``path``, or ``None`` if the file does not exist."""
     path = Path(path)
@@ -118,21 +69,21 @@ def _ordered(names: Iterable[str], preferred: Sequence[str] = MODEL_ORDER) -> li
     return [n for n in preferred if n in names] + sorted(names - set(preferred))
 
 
-def trained_models(paths: ProjectPaths) -> list[str]:
+def trained_models(paths: Layout) -> list[str]:
     """Names of the saved models under ``models/`` (not ``selected``), in :data:`MODEL_ORDER`."""
     if not paths.models.is_dir():
         return []
-    found = (d.name for d in paths.models.iterdir() if d.name != SELECTED and (d / META_FILE).is_file())
+    found = (d.name for d in paths.models.iterdir() if d != paths.selected and (d / META_FILE).is_file())
     return _ordered(found)
 
 
-def compared_models(paths: ProjectPaths) -> list[str]:
+def compared_models(paths: Layout) -> list[str]:
     """Models that have ``metrics/<name>.json``: in ``compare.json``'s rank order when
     it exists, then any others in :data:`MODEL_ORDER`."""
     if not paths.metrics.is_dir():
         return []
-    present = {p.stem for p in paths.metrics.glob("*.json") if p.name != COMPARE_FILE}
-    compare = read_json_or_none(paths.metrics / COMPARE_FILE) or {}
+    present = {p.stem for p in paths.metrics.glob("*.json") if p != paths.compare_summary}
+    compare = read_json_or_none(paths.compare_summary) or {}
     ranked = sorted(compare.get("models", {}).items(), key=lambda kv: kv[1].get("rank", math.inf))
     first = [name for name, _ in ranked if name in present]
     return first + _ordered(present - set(first))
@@ -383,11 +334,11 @@ def format_metric(value: float) -> str:
     return str(round(value, 5)) if abs(value) >= 1e-4 else f"{value:.2e}"
 
 
-def load_metrics(paths: ProjectPaths, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+def load_metrics(paths: Layout, names: Sequence[str]) -> dict[str, dict[str, Any]]:
     """``metrics/<name>.json`` for each name whose file exists, in the given order."""
     out = {}
     for name in names:
-        data = read_json_or_none(paths.metrics / f"{name}.json")
+        data = read_json_or_none(paths.metrics_file(name))
         if data is not None:
             out[name] = data
     return out
@@ -403,13 +354,13 @@ def thin(frame: pd.DataFrame, max_points: int) -> pd.DataFrame:
     return frame.iloc[index]
 
 
-def load_curves(paths: ProjectPaths, names: Sequence[str], curve: str, max_points: int = 400) -> pd.DataFrame:
+def load_curves(paths: Layout, names: Sequence[str], curve: str, max_points: int = 400) -> pd.DataFrame:
     """One curve (a key of :data:`CURVES`) of every model, in long form: columns
     ``model``, the curve's x and y, and ``point`` (the order to draw the points in)."""
     x, y = CURVES[curve]
     parts = []
     for name in names:
-        rows = read_json_or_none(paths.plots / name / f"{curve}.json")
+        rows = read_json_or_none(paths.plot_file(name, curve))
         if not rows:
             continue
         part = thin(pd.DataFrame(rows, columns=[x, y]), max_points).reset_index(drop=True)
@@ -431,9 +382,9 @@ def confusion_table(rows: Iterable[Mapping[str, str]]) -> pd.DataFrame:
     return counts.astype(int)
 
 
-def load_confusion(paths: ProjectPaths, name: str) -> pd.DataFrame | None:
+def load_confusion(paths: Layout, name: str) -> pd.DataFrame | None:
     """The confusion matrix of model ``name`` from ``plots/<name>/confusion.json``."""
-    rows = read_json_or_none(paths.plots / name / "confusion.json")
+    rows = read_json_or_none(paths.plot_file(name, CONFUSION))
     return None if rows is None else confusion_table(rows)
 
 
@@ -462,11 +413,8 @@ def card_summary(card: Mapping[str, Any]) -> pd.DataFrame:
 __all__ = [
     "CURVES",
     "EXAMPLE_TWEETS",
-    "PROJECT_ENV",
-    "SELECTED",
     "ExampleTweet",
     "PreparedText",
-    "ProjectPaths",
     "card_summary",
     "compared_models",
     "confusion_table",
@@ -486,7 +434,6 @@ __all__ = [
     "metrics_table",
     "model_stamp",
     "prepare_text",
-    "project_paths",
     "read_json_or_none",
     "text_like_columns",
     "thin",

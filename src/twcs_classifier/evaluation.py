@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import LABELS
+from .layout import CONFUSION, PRECISION_RECALL, ROC, reliability_plot
 from .metrics import THRESHOLD, classification_metrics, reliability_points
 from .models.base import TextClassifier
 from .text import mask_many
@@ -25,6 +26,9 @@ CONDITIONS: dict[str, str] = {
     "test_masked": "masked text",
 }
 """Metric keys of the test conditions, with their names in sentences."""
+
+PLOTS: tuple[str, ...] = (ROC, PRECISION_RECALL, CONFUSION, *(reliability_plot(c) for c in CONDITIONS))
+"""Every plot the train stage writes for a model (``plots/<model>/<plot>.json``)."""
 
 ERRORS_PER_CONDITION = 25
 """How many of the most confident mistakes ``reports/errors_<model>.csv`` keeps per condition."""

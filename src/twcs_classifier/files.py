@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 
 from .errors import PipelineError
+from .layout import PARAMS_FILE
 
 
 @contextmanager
@@ -70,7 +71,7 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
-def load_params(path: str | os.PathLike[str] = "params.yaml") -> dict[str, Any]:
+def load_params(path: str | os.PathLike[str] = PARAMS_FILE) -> dict[str, Any]:
     """Read ``params.yaml``; a missing file is a :class:`PipelineError`."""
     path = Path(path)
     if not path.exists():

@@ -13,10 +13,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .errors import PipelineError
 from .evaluation import CONDITIONS
 
-CARD_FILE = "model_card.json"
 LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "scikit-learn", "skops", "numpy", "pandas", "pyarrow", "dvc")
+
+
+def chosen_model(rule: str, comparison: dict[str, Any]) -> str:
+    """The model ``select.model`` names, which must be one that the compare stage ranked."""
+    if rule not in comparison["models"]:
+        raise PipelineError(
+            f"select.model is {rule!r}, which was not trained",
+            f"set select.model to one of: {', '.join(comparison['models'])}",
+        )
+    return rule
 
 
 def fingerprint(paths: Iterable[str | Path]) -> str:

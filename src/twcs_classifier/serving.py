@@ -18,9 +18,9 @@ import pandas as pd
 from . import LABEL_TEXT, LABELS
 from .errors import PipelineError
 from .files import write_with
+from .layout import Layout
 from .models import TextClassifier, load_model
 
-SELECTED_DIR = Path("models/selected")
 MAX_TEXT_CHARS = 5000
 """Texts are cut to this many characters before prediction (a tweet has at most 280)."""
 OUTPUT_COLUMNS = ("predicted_label", "p_inbound", "p_outbound", "confidence")
@@ -47,7 +47,7 @@ class Prediction:
 
 def load_selected(directory: str | Path | None = None) -> TextClassifier:
     """Load ``models/selected`` (or ``directory``); explain how to build it if absent."""
-    directory = Path(directory or os.environ.get("TWCS_MODEL_DIR", SELECTED_DIR))
+    directory = Path(directory or os.environ.get("TWCS_MODEL_DIR", Layout().selected))
     return load_model(directory)
 
 

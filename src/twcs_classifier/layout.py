@@ -1,0 +1,199 @@
+"""Where the pipeline's files live: one catalog of paths for the stages that write them and
+for serving, the CLI and the app that read them.
+
+:data:`CATALOG` names every path a stage writes, grouped by that stage, as a template
+relative to the project root (``{split}``, ``{model}`` and ``{plot}`` are filled in);
+``tests/test_layout.py`` checks each against the stage's outs in dvc.yaml. Code asks a
+:class:`Layout` for a path and never spells one out. The list of models is not here: it
+is ``compare.models`` in params.yaml (and the train stage's matrix in dvc.yaml).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ENV = "TWCS_PROJECT_DIR"
+"""Environment variable naming the project directory the app reads (default: the directory
+of ``app.py``)."""
+
+PARAMS_FILE = "params.yaml"
+"""Every knob of the pipeline; ``compare.models`` lists the models."""
+
+SELECTED = "selected"
+"""The directory name, under ``models/``, of the model the select stage installed."""
+
+ROC = "roc"
+PRECISION_RECALL = "precision_recall"
+CONFUSION = "confusion"
+"""Names of the plots of the random test split (files ``plots/<model>/<plot>.json``)."""
+
+
+def reliability_plot(condition: str) -> str:
+    """The name of the reliability diagram of one test condition (a metrics key)."""
+    return f"reliability_{condition}"
+
+
+CATALOG: dict[str, dict[str, str]] = {
+    "extract": {
+        "tweets": "data/interim/tweets.parquet",
+        "extract_report": "data/interim/extract_report.json",
+    },
+    "sample": {
+        "split": "data/splits/{split}.parquet",
+        "sample_report": "data/splits/sample_report.json",
+    },
+    "clean_tokenize": {
+        "processed": "data/processed/{split}.parquet",
+        "tokenizer": "data/processed/tokenizer.json",
+    },
+    "train": {
+        "model": "models/{model}",
+        "metrics": "metrics/{model}.json",
+        "plot": "plots/{model}/{plot}.json",
+        "training_log": "plots/{model}/training",
+        "errors": "reports/errors_{model}.csv",
+    },
+    "compare": {
+        "compare_summary": "metrics/compare.json",
+        "compare_table": "metrics/compare.md",
+    },
+    "select": {
+        "selected": f"models/{SELECTED}",
+        "model_card": f"models/{SELECTED}/model_card.json",
+    },
+}
+"""Path templates by the stage that writes them, then by entry name."""
+
+TEMPLATES: dict[str, str] = {entry: template for paths in CATALOG.values() for entry, template in paths.items()}
+"""Every entry of :data:`CATALOG` by name."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The paths of one project: relative to the working directory by default (the stages
+    run from the repository root), or under ``root``."""
+
+    root: Path = Path()
+
+    @classmethod
+    def from_env(cls, default: str | Path, environ: Mapping[str, str] | None = None) -> Layout:
+        """The project in ``$TWCS_PROJECT_DIR`` if set and not blank, else in ``default``."""
+        env = os.environ if environ is None else environ
+        chosen = (env.get(PROJECT_ENV) or "").strip()
+        return cls(Path(chosen or default).expanduser().resolve())
+
+    def path(self, entry: str, **fields: str) -> Path:
+        """The path of catalog ``entry`` with its ``{split}``/``{model}``/``{plot}`` filled in."""
+        return self.root / TEMPLATES[entry].format(**fields)
+
+    def _folder(self, entry: str) -> Path:
+        return self.root / Path(TEMPLATES[entry]).parent
+
+    # -- extract, sample, clean_tokenize ----------------------------------------------------
+    @property
+    def tweets(self) -> Path:
+        """Every valid tweet of twcs.csv, with its conversation and company (Parquet)."""
+        return self.path("tweets")
+
+    @property
+    def extract_report(self) -> Path:
+        """The counts of the extract stage (JSON)."""
+        return self.path("extract_report")
+
+    def split_file(self, split: str) -> Path:
+        """One split of raw tweets with labels (Parquet)."""
+        return self.path("split", split=split)
+
+    @property
+    def sample_report(self) -> Path:
+        """Requested and actual split sizes, warnings and leak checks (JSON)."""
+        return self.path("sample_report")
+
+    def processed_file(self, split: str) -> Path:
+        """One split with its normalised text and token ids (Parquet)."""
+        return self.path("processed", split=split)
+
+    @property
+    def tokenizer(self) -> Path:
+        """The vocabulary learnt from the training split (JSON)."""
+        return self.path("tokenizer")
+
+    # -- train@<model> -------------------------------------------------------------------------
+    def model_dir(self, model: str) -> Path:
+        """A saved model: one of the trained models, or :data:`SELECTED`."""
+        return self.path("model", model=model)
+
+    def metrics_file(self, model: str) -> Path:
+        """A model's metrics under every condition, its timing and params (JSON)."""
+        return self.path("metrics", model=model)
+
+    def plot_file(self, model: str, plot: str) -> Path:
+        """The rows of one of a model's plots (JSON)."""
+        return self.path("plot", model=model, plot=plot)
+
+    def training_log(self, model: str) -> Path:
+        """Where dvclive logs a model's training curves (a directory)."""
+        return self.path("training_log", model=model)
+
+    def errors_file(self, model: str) -> Path:
+        """A model's most confident mistakes per test condition (CSV)."""
+        return self.path("errors", model=model)
+
+    # -- compare, select -----------------------------------------------------------------------
+    @property
+    def compare_summary(self) -> Path:
+        """The ranking, winners and verdicts of the compare stage (JSON)."""
+        return self.path("compare_summary")
+
+    @property
+    def compare_table(self) -> Path:
+        """The compare stage's table and verdicts (Markdown)."""
+        return self.path("compare_table")
+
+    @property
+    def selected(self) -> Path:
+        """``models/selected``: the model that serving loads by default."""
+        return self.path("selected")
+
+    @property
+    def model_card(self) -> Path:
+        """The selected model's card (JSON)."""
+        return self.path("model_card")
+
+    # -- folders and params -----------------------------------------------------------------------
+    @property
+    def models(self) -> Path:
+        """The folder of the saved models (one directory per model, and ``selected``)."""
+        return self._folder("model")
+
+    @property
+    def metrics(self) -> Path:
+        """The folder of the metrics files (``<model>.json`` and the compare summary)."""
+        return self._folder("metrics")
+
+    @property
+    def plots(self) -> Path:
+        """The folder of the plot folders (one per model)."""
+        return self._folder("plot").parent
+
+    @property
+    def params_file(self) -> Path:
+        """``params.yaml``."""
+        return self.root / PARAMS_FILE
+
+
+__all__ = [
+    "CATALOG",
+    "CONFUSION",
+    "PARAMS_FILE",
+    "PRECISION_RECALL",
+    "PROJECT_ENV",
+    "ROC",
+    "SELECTED",
+    "TEMPLATES",
+    "Layout",
+    "reliability_plot",
+]

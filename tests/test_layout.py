@@ -1,0 +1,124 @@
+"""The layout contract: the paths in twcs_classifier.layout and dvc.yaml agree.
+
+Every layout path is an out of the stage that writes it (or lies inside one); every out,
+and every data file a stage depends on, is a layout path (or a folder of them); the
+models are those of params.yaml's compare.models, which is also the train matrix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+import pytest
+import yaml
+from conftest import REPO
+
+from twcs_classifier.evaluation import PLOTS
+from twcs_classifier.layout import CATALOG, TEMPLATES, Layout
+from twcs_classifier.sampling import SPLITS
+
+PARAMS = yaml.safe_load((REPO / "params.yaml").read_text())
+DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())
+MODELS = PARAMS["compare"]["models"]
+FIELDS = {"split": SPLITS, "model": MODELS, "plot": PLOTS}
+CODE = ("src/", "stages/")
+
+
+def _lookup(key: str, item: dict[str, str]) -> str:
+    node: object = {"item": item, **PARAMS}
+    for part in key.split("."):
+        assert isinstance(node, dict) and part in node, f"dvc.yaml uses ${{{key}}}, which is not defined"
+        node = node[part]
+    return str(node)
+
+
+def _paths(entries: list, item: dict[str, str]) -> list[PurePosixPath]:
+    """The paths of a deps/outs/metrics list, with ``${...}`` filled in."""
+    names = [next(iter(e)) if isinstance(e, dict) else e for e in entries]
+    return [PurePosixPath(re.sub(r"\$\{([^}]+)\}", lambda m: _lookup(m.group(1), item), n)) for n in names]
+
+
+def dvc_stages() -> dict[str, dict[str, list[PurePosixPath]]]:
+    """dvc.yaml's stages by address (``train@gru``), matrices expanded: their deps and outs."""
+    out = {}
+    for name, stage in DVC_YAML["stages"].items():
+        matrix = stage.get("matrix", {})
+        assert len(matrix) <= 1, "this test expands one-key matrices only"
+        items = [{key: value} for key, values in matrix.items() for value in values] or [{}]
+        for item in items:
+            address = f"{name}@{next(iter(item.values()))}" if item else name
+            outs = [*stage.get("outs", []), *stage.get("metrics", []), *stage.get("plots", [])]
+            out[address] = {"deps": _paths(stage.get("deps", []), item), "outs": _paths(outs, item)}
+    return out
+
+
+def layout_paths(stage: str) -> Iterator[tuple[str, PurePosixPath]]:
+    """(dvc stage address, path) for every path the layout says ``stage`` writes."""
+    for entry, template in CATALOG[stage].items():
+        fields = sorted(set(re.findall(r"\{(\w+)\}", template)))
+        combos: list[dict[str, str]] = [{}]
+        for field in fields:
+            combos = [{**c, field: value} for c in combos for value in FIELDS[field]]
+        for combo in combos:
+            address = f"{stage}@{combo['model']}" if stage == "train" else stage
+            yield address, PurePosixPath(Layout().path(entry, **combo).as_posix())
+
+
+ALL_LAYOUT_PATHS = {path for stage in CATALOG for _, path in layout_paths(stage)}
+
+
+def within(path: PurePosixPath, folder: PurePosixPath) -> bool:
+    return path == folder or folder in path.parents
+
+
+def test_the_train_matrix_is_compare_models() -> None:
+    assert DVC_YAML["stages"]["train"]["matrix"]["model"] == MODELS
+
+
+@pytest.mark.parametrize("stage", list(CATALOG))
+def test_every_layout_path_is_an_out_of_the_stage_that_writes_it(stage: str) -> None:
+    stages = dvc_stages()
+    for address, path in layout_paths(stage):
+        assert address in stages, f"dvc.yaml has no stage {address}"
+        outs = stages[address]["outs"]
+        assert any(within(path, out) for out in outs), f"{path} is not an out of {address} ({outs})"
+
+
+def test_every_out_and_data_dep_in_dvc_yaml_is_in_the_layout() -> None:
+    raw = PurePosixPath(PARAMS["data"]["raw_path"])
+    for address, stage in dvc_stages().items():
+        for out in stage["outs"]:
+            assert any(within(p, out) for p in ALL_LAYOUT_PATHS), f"{address} writes {out}, not in the layout"
+        for dep in stage["deps"]:
+            if dep == raw or str(dep).startswith(CODE):
+                continue
+            assert any(within(p, dep) for p in ALL_LAYOUT_PATHS), f"{address} reads {dep}, not in the layout"
+
+
+def test_every_code_dep_exists() -> None:
+    for address, stage in dvc_stages().items():
+        for dep in stage["deps"]:
+            if str(dep).startswith(CODE):
+                assert (REPO / dep).exists(), f"{address} depends on {dep}, which does not exist"
+
+
+def test_every_plot_in_dvc_yaml_is_a_layout_path_of_a_compared_model() -> None:
+    layout = Layout()
+    model_paths = {
+        name: [PurePosixPath(layout.plot_file(name, plot).as_posix()) for plot in PLOTS]
+        + [PurePosixPath(layout.training_log(name).as_posix())]
+        for name in MODELS
+    }
+    for definition in DVC_YAML["plots"]:
+        (title, spec), *_ = definition.items()
+        ys = spec["y"] if isinstance(spec["y"], dict) else {}
+        for file in ys:
+            path = PurePosixPath(file)
+            assert any(within(path, p) for paths in model_paths.values() for p in paths), f"{title}: {file}"
+
+
+def test_templates_name_each_entry_once() -> None:
+    assert len(TEMPLATES) == sum(len(paths) for paths in CATALOG.values())
+    assert len(set(TEMPLATES.values())) == len(TEMPLATES)
