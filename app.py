@@ -137,7 +137,7 @@ def show_prediction(model: TextClassifier, raw: str, changed: bool) -> None:
         st.markdown(app_support.highlight_html(scores), unsafe_allow_html=True)
     st.markdown(app_support.legend_html(), unsafe_allow_html=True)
     st.caption(
-        app_support.importance_explanation(model.kind)
+        model.importance_explanation
         + " Words appear as the model reads them: lower-cased, links as `xxurl`, punctuation split off."
     )
     with st.expander("Scores of the strongest words"):

@@ -136,7 +136,7 @@ def test_one_tweet_shows_label_probabilities_and_highlighted_words(project: Path
     highlight = [m.value for m in at.markdown if "twcs-highlight" in m.value]
     assert highlight == [app_support.highlight_html(scores)]
     assert highlight[0].count('class="twcs-token') == len(scores) > 5
-    assert app_support.importance_explanation(selected_model.kind) in messages(at.caption)
+    assert selected_model.importance_explanation in messages(at.caption)
     assert f"{serving.MAX_TEXT_CHARS:,} characters" in messages(at.caption)
 
 
@@ -169,7 +169,7 @@ def test_the_selected_model_is_the_default_and_every_trained_model_can_be_tried(
         predict(at, TWEET)
         model = load_model(project / "models" / name)
         check_prediction(at, model, TWEET)
-        assert app_support.importance_explanation(model.kind) in messages(at.caption)
+        assert model.importance_explanation in messages(at.caption)
 
 
 def _card_model(project: Path) -> str:

@@ -107,11 +107,6 @@ def test_format_percent(p: float, shown: str) -> None:
     assert app_support.format_percent(p) == shown
 
 
-def test_importance_explanation_depends_on_the_kind() -> None:
-    assert "coefficient" in app_support.importance_explanation("logreg")
-    assert "left out" in app_support.importance_explanation("recurrent")
-
-
 def test_highlight_html_colours_by_direction_and_strength() -> None:
     out = app_support.highlight_html([("please", 2.0), ("dm", -1.0), ("the", 0.0)])
     assert out.startswith("<div") and out.endswith("</div>") and "\n" not in out

@@ -151,7 +151,9 @@ def test_every_model_keeps_its_temperature_through_save_and_load(tmp_path) -> No
         model = build_model(params, seed=0, tokenizer=tok).fit(train, val)
         t = model.params["temperature"]
         assert t > 0 and t != 1.0
-        before, after = model.predict_proba_uncalibrated(val.texts)[:, 1], model.predict_proba(val.texts)[:, 1]
+        proba = model.probabilities(val.texts)
+        before, after = proba.uncalibrated[:, 1], proba.calibrated[:, 1]
+        np.testing.assert_allclose(after, model.predict_proba(val.texts)[:, 1])
         logit = np.log(before / (1 - before))
         np.testing.assert_allclose(after, 1 / (1 + np.exp(-logit / t)), atol=1e-4)
         model.save(tmp_path / params["kind"])

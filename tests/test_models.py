@@ -4,9 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
 from twcs_classifier.errors import PipelineError
-from twcs_classifier.models import LabelledTexts, build_model, load_model
+from twcs_classifier.models import LabelledTexts, TextClassifier, build_model, load_model, model_class
+from twcs_classifier.models.base import SHARED_PARAMS
+from twcs_classifier.runtime import tensorflow
 from twcs_classifier.text import normalise_many
 from twcs_classifier.tokenizer import adapt_tokenizer
 
@@ -58,6 +61,11 @@ def test_recurrent_model_learns_saves_and_takes_raw_strings(cell, tokenizer, tmp
     model.save(tmp_path / cell)
     loaded = load_model(tmp_path / cell)
     np.testing.assert_allclose(loaded.predict_proba(val.texts), model.predict_proba(val.texts), atol=1e-6)
+    # The .keras file carries the temperature: on raw strings it gives the served probabilities.
+    keras_model = loaded.model
+    assert keras_model.get_layer("temperature").scale == pytest.approx(1.0 / loaded.params["temperature"])
+    served = keras_model(tensorflow().constant(val.texts)[:, None], training=False).numpy().reshape(-1)
+    np.testing.assert_allclose(served, loaded.predict_proba(val.texts)[:, 1], atol=1e-5)
     scores = loaded.token_importance("@Delta where is my bag")
     assert [t for t, _ in scores] == ["@delta", "where", "is", "my", "bag"]
 
@@ -99,6 +107,57 @@ def test_unknown_kind_and_unknown_params_are_errors() -> None:
         build_model({"kind": "logreg", "alpha": 1})
     with pytest.raises(PipelineError, match="unknown recurrent cell"):
         build_model({"kind": "recurrent", "cell": "transformer"})
+
+
+class Keyword(TextClassifier):
+    """A model with one param: log-odds +strength for texts holding "help", else -strength."""
+
+    kind = "keyword"
+    defaults = {"strength": 2.0}
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.passes = 0
+
+    def _fit(self, train: LabelledTexts, validation: LabelledTexts | None) -> None:
+        pass
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        self.passes += 1
+        return np.array([self.params["strength"] * (1 if "help" in t else -1) for t in texts], dtype=float)
+
+    def _save_files(self, directory: Path) -> None:
+        pass
+
+    @classmethod
+    def _load_files(cls, directory: Path, params: dict) -> "Keyword":
+        return cls(**params)
+
+
+def test_the_base_class_owns_params_their_check_and_temperature_scaling() -> None:
+    assert Keyword(strength=3.0).params == {"strength": 3.0, **SHARED_PARAMS}
+    with pytest.raises(PipelineError, match=r"unknown keyword param\(s\): beta[\s\S]*strength"):
+        Keyword(beta=1)
+    texts = ["help me", "help", "thanks", "ok", "help please", "bye"]
+    labels = np.array([1, 0, 0, 0, 1, 1])  # right 4 times in 6: over-confident at strength 2
+    model = Keyword().fit(LabelledTexts(texts, labels), LabelledTexts(texts, labels))
+    assert model.params["temperature"] > 1.0
+    model.passes = 0
+    proba = model.probabilities(texts)
+    assert model.passes == 1  # calibrated and uncalibrated from one pass
+    np.testing.assert_allclose(proba.calibrated, model.predict_proba(texts))
+    np.testing.assert_allclose(proba.uncalibrated[:, 1], expit(model.logits(texts)))
+    np.testing.assert_allclose(proba.calibrated[:, 1], expit(model.logits(texts) / model.params["temperature"]))
+    assert (
+        Keyword(calibrate=False).fit(LabelledTexts(texts, labels), LabelledTexts(texts, labels)).params["temperature"]
+        == 1.0
+    )
+    assert model.probabilities([]).calibrated.shape == (0, 2)
+
+
+def test_each_kind_explains_its_word_scores() -> None:
+    assert "coefficient" in model_class("logreg").importance_explanation
+    assert "left out" in model_class("recurrent").importance_explanation
 
 
 def test_loading_without_a_model_says_how_to_build_one(tmp_path: Path) -> None:

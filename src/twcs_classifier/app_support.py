@@ -169,19 +169,6 @@ def format_percent(p: float) -> str:
     return f"{100.0 * p:.1f}%"
 
 
-def importance_explanation(kind: str) -> str:
-    """What the highlight scores mean for a model of this ``kind`` (``logreg`` or ``recurrent``)."""
-    if kind == "logreg":
-        return (
-            "Each word's contribution to the log-odds of *inbound*: the logistic-regression "
-            "coefficients of the word n-grams and character n-grams it holds, weighted by their TF-IDF."
-        )
-    return (
-        "For each word, how much the log-odds of *inbound* drop when that word is left out "
-        "(negative: they rise, so the word pushes towards *outbound*)."
-    )
-
-
 _SPECIAL = frozenset("<>&\"'\\`*_{}[]()#+-!|~$:^")
 
 
@@ -424,7 +411,6 @@ __all__ = [
     "guess_text_column",
     "has_word_characters",
     "highlight_html",
-    "importance_explanation",
     "importance_frame",
     "labelled_filename",
     "legend_html",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import LABELS
 from .layout import CONFUSION, PRECISION_RECALL, ROC, reliability_plot
-from .metrics import THRESHOLD, classification_metrics, reliability_points
+from .metrics import THRESHOLD, classification_metrics, expected_calibration_error, reliability_points
 from .models.base import TextClassifier
 from .text import mask_many
 
@@ -65,10 +65,10 @@ def eval_sets(validation: pd.DataFrame, test: pd.DataFrame, unseen_brands: pd.Da
 def score(model: TextClassifier, data: EvalSet) -> tuple[dict[str, Any], np.ndarray]:
     """Metrics of ``model`` on ``data`` (calibrated probabilities, as served), plus the
     expected calibration error before calibration; and the inbound probabilities."""
-    p = model.predict_proba(data.texts)[:, 1]
+    proba = model.probabilities(data.texts)
+    p = proba.calibrated[:, 1]
     metrics = classification_metrics(data.labels, p)
-    p_raw = model.predict_proba_uncalibrated(data.texts)[:, 1]
-    metrics["ece_uncalibrated"] = classification_metrics(data.labels, p_raw)["ece"]
+    metrics["ece_uncalibrated"] = expected_calibration_error(data.labels, proba.uncalibrated[:, 1])
     return metrics, p
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PipelineError
-from .base import META_FILE, LabelledTexts, TextClassifier
+from .base import META_FILE, LabelledTexts, Probabilities, TextClassifier
+
+if TYPE_CHECKING:
+    from ..tokenizer import Tokenizer
 
 
 def _registry() -> dict[str, type[TextClassifier]]:
@@ -22,22 +25,32 @@ def _registry() -> dict[str, type[TextClassifier]]:
     return {cls.kind: cls for cls in (LogRegClassifier, RecurrentClassifier)}
 
 
-def build_model(params: dict[str, Any], **context: Any) -> TextClassifier:
-    """A new, unfitted model from one ``models.<name>`` params section.
-
-    The section's ``kind`` picks the class (``logreg`` or ``recurrent``); the rest are
-    its keyword arguments. ``context`` adds what the params do not hold (the seed, the
-    tokenizer).
-    """
-    params = dict(params)
-    kind = params.pop("kind", None)
+def model_class(kind: str) -> type[TextClassifier]:
+    """The class of a model ``kind`` (``logreg`` or ``recurrent``)."""
     registry = _registry()
     if kind not in registry:
         raise PipelineError(
             f"model kind {kind!r} is unknown",
             f"set 'kind' in the model's params section to one of: {', '.join(sorted(registry))}",
         )
-    return registry[kind](**params, **context)
+    return registry[kind]
+
+
+def build_model(
+    params: dict[str, Any], *, seed: int = 0, tokenizer: Tokenizer | None = None, log_dir: str | None = None
+) -> TextClassifier:
+    """A new, unfitted model from one ``models.<name>`` params section.
+
+    The section's ``kind`` picks the class; the rest are its params. The pipeline adds the
+    seed, the clean_tokenize stage's ``tokenizer`` (every model reads text masked or not as
+    it says; a model that reads token ids is given it) and ``log_dir`` for training curves.
+    """
+    params = dict(params)
+    cls = model_class(params.pop("kind", None))
+    if tokenizer is not None:
+        params.setdefault("mask", tokenizer.mask)
+    context = {"tokenizer": tokenizer} if cls.needs_tokenizer else {}
+    return cls(seed=seed, log_dir=log_dir, **params, **context)
 
 
 def load_model(directory: str | Path) -> TextClassifier:
@@ -59,4 +72,4 @@ def load_model(directory: str | Path) -> TextClassifier:
     return registry[meta["kind"]]._load_files(directory, meta.get("params", {}))
 
 
-__all__ = ["LabelledTexts", "TextClassifier", "build_model", "load_model"]
+__all__ = ["LabelledTexts", "Probabilities", "TextClassifier", "build_model", "load_model", "model_class"]

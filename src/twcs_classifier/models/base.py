@@ -1,18 +1,32 @@
-"""The one interface every model sits behind."""
+"""The one interface every model sits behind, and what every model shares: the shared
+params, the check for unknown ones, and temperature scaling."""
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
+from scipy.special import expit
+
+from ..calibration import fit_temperature
+from ..errors import PipelineError
+from ..text import as_text_list
 
 META_FILE = "model.json"
 """Every saved model directory holds this file: which kind it is and its params."""
+
+SHARED_PARAMS: Mapping[str, Any] = {
+    "calibrate": True,  # fit a temperature for the log-odds on the validation split
+    "seed": 0,  # base.seed, given by the train stage
+    "mask": False,  # read text masked (handles, links, ids, sign-offs), as clean_tokenize did
+    "temperature": 1.0,  # fitted by ``fit``; saved with the model
+}
+"""The params every model takes, with their defaults."""
 
 
 @dataclass(frozen=True)
@@ -31,31 +45,65 @@ class LabelledTexts:
             raise ValueError(f"{len(self.texts)} texts but {len(self.token_ids)} token-id rows")
 
 
+class Probabilities(NamedTuple):
+    """Probabilities of (outbound, inbound), shape ``(n, 2)``, as served (``calibrated``)
+    and before temperature scaling (``uncalibrated``)."""
+
+    calibrated: np.ndarray
+    uncalibrated: np.ndarray
+
+
 class TextClassifier(ABC):
     """Fit on labelled texts; give class probabilities for raw texts.
 
-    ``predict_proba`` returns an array of shape ``(n, 2)``: column 0 is the
-    probability of *outbound*, column 1 of *inbound* (the order of
-    :data:`twcs_classifier.LABELS`), as in scikit-learn.
+    A model supplies its inbound log-odds for raw texts (:meth:`logits`) and how it fits
+    (:meth:`_fit`); this class fits a temperature for those log-odds on the validation
+    split and turns them into probabilities. ``predict_proba`` returns an array of shape
+    ``(n, 2)``: column 0 is the probability of *outbound*, column 1 of *inbound* (the order
+    of :data:`twcs_classifier.LABELS`), as in scikit-learn.
+
+    Params: :data:`SHARED_PARAMS` and the model's own :attr:`defaults`; any other name is
+    a :class:`PipelineError`. Adding a param is one entry in :attr:`defaults`.
     """
 
     kind: ClassVar[str]
+    """The ``kind`` that names this class in a ``models.<name>`` params section."""
 
-    def __init__(self, **params: Any) -> None:
-        self.params = dict(params)
+    defaults: ClassVar[Mapping[str, Any]] = {}
+    """The model's own params and their defaults."""
 
+    needs_tokenizer: ClassVar[bool] = False
+    """Whether the model is built with the clean_tokenize stage's tokenizer (it reads token ids)."""
+
+    importance_explanation: ClassVar[str] = ""
+    """What the scores of :meth:`token_importance` mean, in a sentence for people."""
+
+    def __init__(self, log_dir: str | None = None, **params: Any) -> None:
+        known = {**self.defaults, **SHARED_PARAMS}
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise PipelineError(
+                f"unknown {self.kind} param(s): {', '.join(unknown)}",
+                f"remove them from that model's section of params.yaml (a {self.kind} model takes: {', '.join(known)})",
+            )
+        self.params = {**known, **params}
+        self.log_dir = log_dir
+        """Where the model may log its training curves (dvclive); ``None``: nowhere."""
+
+    # -- what a model supplies -----------------------------------------------------------------
     @abstractmethod
-    def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> TextClassifier:
+    def _fit(self, train: LabelledTexts, validation: LabelledTexts | None) -> None:
         """Train on ``train``; ``validation`` may be used for early stopping."""
 
     @abstractmethod
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities for raw texts, shape ``(n, 2)``."""
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """Inbound log-odds of each raw text (a non-empty list of strings), before
+        temperature scaling, shape ``(n,)``."""
 
-    def predict_proba_uncalibrated(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities before any calibration step (for reporting calibration error
-        before and after). Models without calibration return :meth:`predict_proba`."""
-        return self.predict_proba(texts)
+    def _validation_logits(self, validation: LabelledTexts) -> np.ndarray:
+        """The log-odds the temperature is fitted on; a model that trains on other inputs
+        than raw texts may compute them from those."""
+        return self.logits(as_text_list(validation.texts))
 
     def token_importance(self, text: str) -> list[tuple[str, float]]:
         """How much each token of ``text`` pushes towards *inbound* (positive) or
@@ -70,6 +118,34 @@ class TextClassifier(ABC):
     @abstractmethod
     def _load_files(cls, directory: Path, params: dict[str, Any]) -> TextClassifier:
         """Rebuild a fitted model from ``directory``."""
+
+    # -- what every model shares ------------------------------------------------------------------
+    def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> Self:
+        """Train; then, with ``calibrate``, fit the temperature on the validation split."""
+        self._fit(train, validation)
+        self.params["temperature"] = 1.0
+        if self.params["calibrate"] and validation is not None and len(validation.texts):
+            logits = self._validation_logits(validation)
+            self.params["temperature"] = round(fit_temperature(logits, np.asarray(validation.labels)), 4)
+        return self
+
+    def proba_from_logits(self, logits: np.ndarray, calibrated: bool = True) -> np.ndarray:
+        """Probabilities of (outbound, inbound) from inbound log-odds, divided by the
+        temperature first when ``calibrated``."""
+        z = np.asarray(logits, dtype=np.float64).reshape(-1)
+        p = expit(z / self.params["temperature"] if calibrated else z)
+        return np.column_stack([1.0 - p, p])
+
+    def probabilities(self, texts: Sequence[str]) -> Probabilities:
+        """Calibrated and uncalibrated probabilities for raw texts, from one pass of the model."""
+        items = as_text_list(texts)
+        logits = self.logits(items) if items else np.zeros(0)
+        return Probabilities(self.proba_from_logits(logits), self.proba_from_logits(logits, calibrated=False))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities for raw texts, as served (calibrated), shape ``(n, 2)``."""
+        items = as_text_list(texts)
+        return self.proba_from_logits(self.logits(items) if items else np.zeros(0))
 
     def save(self, directory: str | Path) -> None:
         """Write the fitted model and its ``model.json`` into ``directory``."""

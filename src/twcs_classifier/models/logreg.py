@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,7 +13,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from ..calibration import fit_temperature
 from ..errors import PipelineError
 from ..text import as_text_list, mask_normalise_many, normalise_many, preprocess_many
 from .base import LabelledTexts, TextClassifier
@@ -31,47 +30,22 @@ class LogRegClassifier(TextClassifier):
     normalises raw text itself and is saved with skops, not pickle."""
 
     kind: ClassVar[str] = "logreg"
+    defaults: ClassVar[Mapping[str, Any]] = {
+        "C": 4.0,
+        "word_ngram_max": 2,
+        "char_ngram_min": 2,
+        "char_ngram_max": 5,
+        "min_df": 2,
+        "max_features": 300_000,
+        "max_iter": 2000,
+    }
+    importance_explanation: ClassVar[str] = (
+        "Each word's contribution to the log-odds of *inbound*: the logistic-regression "
+        "coefficients of the word n-grams and character n-grams it holds, weighted by their TF-IDF."
+    )
 
-    def __init__(
-        self,
-        C: float = 4.0,
-        word_ngram_max: int = 2,
-        char_ngram_min: int = 2,
-        char_ngram_max: int = 5,
-        min_df: int = 2,
-        max_features: int = 300_000,
-        max_iter: int = 2000,
-        calibrate: bool = True,
-        seed: int = 0,
-        mask: bool | None = None,
-        temperature: float = 1.0,
-        tokenizer: Any = None,
-        log_dir: str | None = None,
-        **extra: Any,
-    ) -> None:
-        # ``tokenizer`` and ``log_dir`` are accepted so every model is built the same
-        # way; this model vectorises raw text itself (masking it first when the
-        # tokenizer of the clean_tokenize stage says so) and logs nothing per epoch.
-        if mask is None:
-            mask = bool(getattr(tokenizer, "mask", False))
-        super().__init__(
-            C=C,
-            word_ngram_max=word_ngram_max,
-            char_ngram_min=char_ngram_min,
-            char_ngram_max=char_ngram_max,
-            min_df=min_df,
-            max_features=max_features,
-            max_iter=max_iter,
-            calibrate=calibrate,
-            seed=seed,
-            mask=mask,
-            temperature=temperature,
-        )
-        if extra:
-            raise PipelineError(
-                f"unknown logreg param(s): {', '.join(sorted(extra))}",
-                "remove them from models.logreg in params.yaml",
-            )
+    def __init__(self, log_dir: str | None = None, **params: Any) -> None:
+        super().__init__(log_dir, **params)
         self.pipeline: Pipeline | None = None
 
     def _build(self) -> Pipeline:
@@ -102,36 +76,18 @@ class LogRegClassifier(TextClassifier):
             ]
         )
 
-    def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> LogRegClassifier:
-        """Fit the whole pipeline on raw training texts; with ``calibrate``, fit a
-        temperature for its log-odds on the validation texts."""
+    def _fit(self, train: LabelledTexts, validation: LabelledTexts | None) -> None:
+        """Fit the whole pipeline on raw training texts."""
         self.pipeline = self._build().fit(as_text_list(train.texts), np.asarray(train.labels).astype(int))
-        self.params["temperature"] = 1.0
-        if self.params["calibrate"] and validation is not None and len(validation.texts):
-            logits = self.pipeline.decision_function(as_text_list(validation.texts))
-            self.params["temperature"] = round(fit_temperature(logits, np.asarray(validation.labels)), 4)
-        return self
 
     def _fitted(self) -> Pipeline:
         if self.pipeline is None:
             raise RuntimeError("this logreg model is not fitted: call fit() first")
         return self.pipeline
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities of (outbound, inbound) for each raw text."""
-        items = as_text_list(texts)
-        if not items:
-            return np.zeros((0, 2))
-        logits = self._fitted().decision_function(items) / self.params["temperature"]
-        p = 1.0 / (1.0 + np.exp(-logits))
-        return np.column_stack([1.0 - p, p])
-
-    def predict_proba_uncalibrated(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities of the logistic regression before temperature scaling."""
-        items = as_text_list(texts)
-        if not items:
-            return np.zeros((0, 2))
-        return self._fitted().predict_proba(items)
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """The logistic regression's inbound log-odds for each raw text."""
+        return self._fitted().decision_function(texts)
 
     def token_importance(self, text: str) -> list[tuple[str, float]]:
         """Each word's contribution to the inbound log-odds: the coefficients of the

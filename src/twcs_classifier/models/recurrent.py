@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from ..calibration import fit_temperature
 from ..errors import PipelineError
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
@@ -33,57 +32,35 @@ class RecurrentClassifier(TextClassifier):
     """
 
     kind: ClassVar[str] = "recurrent"
+    defaults: ClassVar[Mapping[str, Any]] = {
+        "cell": "gru",
+        "embedding_dim": 64,
+        "units": 64,
+        "dropout": 0.3,
+        "epochs": 5,
+        "batch_size": 256,
+        "learning_rate": 2e-3,
+        "patience": 1,
+        "bucket_by_length": True,
+        "mixed_precision": False,
+    }
+    needs_tokenizer: ClassVar[bool] = True
+    importance_explanation: ClassVar[str] = (
+        "For each word, how much the log-odds of *inbound* drop when that word is left out "
+        "(negative: they rise, so the word pushes towards *outbound*)."
+    )
 
-    def __init__(
-        self,
-        cell: str = "gru",
-        embedding_dim: int = 64,
-        units: int = 64,
-        dropout: float = 0.3,
-        epochs: int = 5,
-        batch_size: int = 256,
-        learning_rate: float = 2e-3,
-        patience: int = 1,
-        calibrate: bool = True,
-        bucket_by_length: bool = True,
-        mixed_precision: bool = False,
-        seed: int = 0,
-        mask: bool | None = None,
-        temperature: float = 1.0,
-        tokenizer: Tokenizer | None = None,
-        log_dir: str | None = None,
-        **extra: Any,
-    ) -> None:
-        super().__init__(
-            cell=cell,
-            embedding_dim=embedding_dim,
-            units=units,
-            dropout=dropout,
-            epochs=epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            patience=patience,
-            calibrate=calibrate,
-            bucket_by_length=bucket_by_length,
-            mixed_precision=mixed_precision,
-            seed=seed,
-            mask=bool(getattr(tokenizer, "mask", False)) if mask is None else mask,
-            temperature=temperature,
-        )
-        if extra:
+    def __init__(self, tokenizer: Tokenizer | None = None, log_dir: str | None = None, **params: Any) -> None:
+        super().__init__(log_dir, **params)
+        if self.params["cell"] not in CELLS:
             raise PipelineError(
-                f"unknown recurrent-model param(s): {', '.join(sorted(extra))}",
-                "remove them from that model's section of params.yaml",
+                f"unknown recurrent cell {self.params['cell']!r}", f"set cell to one of: {', '.join(CELLS)}"
             )
-        if cell not in CELLS:
-            raise PipelineError(f"unknown recurrent cell {cell!r}", f"set cell to one of: {', '.join(CELLS)}")
         self.tokenizer = tokenizer
-        self.log_dir = log_dir
         self.network: Any = None  # token ids -> inbound logit
         self.model: Any = None  # raw strings -> inbound probability (what is saved)
         self.history: dict[str, list[float]] = {}
         self._serve: Any = None
-        self._serve_raw: Any = None
         self._extra_callbacks: list[Any] = []  # e.g. a benchmark's epoch timer
 
     # -- building -------------------------------------------------------------------------
@@ -157,7 +134,7 @@ class RecurrentClassifier(TextClassifier):
             raise RuntimeError("a recurrent model needs a tokenizer (from the clean_tokenize stage)")
         return self.tokenizer.encode(preprocess_many(as_text_list(data.texts), self.tokenizer.mask))
 
-    def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> RecurrentClassifier:
+    def _fit(self, train: LabelledTexts, validation: LabelledTexts | None) -> None:
         """Train on token ids; stop early on validation loss, restoring the best weights."""
         if self.tokenizer is None:
             raise RuntimeError("a recurrent model needs a tokenizer (from the clean_tokenize stage)")
@@ -198,64 +175,54 @@ class RecurrentClassifier(TextClassifier):
             train_ds, validation_data=val_ds, epochs=p["epochs"], callbacks=callbacks, shuffle=False, verbose=2
         )
         self.history = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
-        self.params["temperature"] = 1.0
-        if p["calibrate"] and validation is not None and len(validation.texts):
-            logits = self.network(tf.constant(xv), training=False).numpy().ravel()
-            self.params["temperature"] = round(fit_temperature(logits, yv), 4)
         keras.mixed_precision.set_global_policy("float32")
+
+    def _validation_logits(self, validation: LabelledTexts) -> np.ndarray:
+        """The network's log-odds on the validation token ids (what it was trained on)."""
+        return self._network_logits(self._ids(validation))
+
+    def fit(self, train: LabelledTexts, validation: LabelledTexts | None = None) -> Self:
+        """Train and calibrate (:meth:`TextClassifier.fit`), then export the raw-string model
+        with the temperature inside."""
+        super().fit(train, validation)
         self.model = self._export()
-        self._serve = self._serve_raw = None
+        self._serve = None
         return self
 
     # -- predicting ---------------------------------------------------------------------------
-    def _serving_fn(self, calibrated: bool = True) -> Any:
-        """A traced function over the raw-string model: ~ms per call, no Keras predict loop.
-        Uncalibrated, it skips the temperature (for reporting calibration before/after)."""
+    def _serving_fn(self) -> Any:
+        """A traced function over the saved model's layers, raw strings → inbound logit:
+        ~ms per call, no Keras predict loop."""
         if self.model is None:
             raise RuntimeError("this recurrent model is not fitted: call fit() first")
         tf = tensorflow()
-        if calibrated and self._serve is None:
-            model = self.model
-            self._serve = tf.function(
-                lambda text: model(text, training=False),
-                input_signature=[tf.TensorSpec([None, 1], tf.string)],
-            )
-        if not calibrated and self._serve_raw is None:
+        if self._serve is None:
             vectorize, network = self.model.get_layer("vectorize"), self.network
-            self._serve_raw = tf.function(
-                lambda text: tf.sigmoid(network(vectorize(text), training=False)),
+            self._serve = tf.function(
+                lambda text: network(vectorize(text), training=False),
                 input_signature=[tf.TensorSpec([None, 1], tf.string)],
             )
-        return self._serve if calibrated else self._serve_raw
+        return self._serve
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities of (outbound, inbound) for each raw text."""
-        return self._predict(texts, calibrated=True)
-
-    def predict_proba_uncalibrated(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities before temperature scaling."""
-        return self._predict(texts, calibrated=False)
-
-    def _predict(self, texts: Sequence[str], calibrated: bool) -> np.ndarray:
-        items = as_text_list(texts)
-        if not items:
-            return np.zeros((0, 2))
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """The network's inbound log-odds for each raw text (normalised and tokenised by the
+        saved model's own vectorize layer)."""
         tf = tensorflow()
-        fn = self._serving_fn(calibrated)
+        fn = self._serving_fn()
         out = []
-        for start in range(0, len(items), PREDICT_BATCH):
-            chunk = tf.constant(items[start : start + PREDICT_BATCH], dtype=tf.string)[:, None]
+        for start in range(0, len(texts), PREDICT_BATCH):
+            chunk = tf.constant(texts[start : start + PREDICT_BATCH], dtype=tf.string)[:, None]
             out.append(fn(chunk).numpy().reshape(-1))
-        p = np.concatenate(out).astype(np.float64)
-        return np.column_stack([1.0 - p, p])
+        return np.concatenate(out).astype(np.float64)
+
+    def _network_logits(self, token_ids: np.ndarray) -> np.ndarray:
+        tf = tensorflow()
+        return self.network(tf.constant(np.asarray(token_ids, dtype=np.int32)), training=False).numpy().reshape(-1)
 
     def predict_proba_ids(self, token_ids: np.ndarray) -> np.ndarray:
         """Probabilities of (outbound, inbound) computed from token ids by the trained
         network (what the parity test compares with :meth:`predict_proba`)."""
-        tf = tensorflow()
-        logits = self.network(tf.constant(np.asarray(token_ids, dtype=np.int32)), training=False).numpy().reshape(-1)
-        p = 1.0 / (1.0 + np.exp(-logits.astype(np.float64) / self.params["temperature"]))
-        return np.column_stack([1.0 - p, p])
+        return self.proba_from_logits(self._network_logits(token_ids))
 
     def token_importance(self, text: str) -> list[tuple[str, float]]:
         """For each token, how much the inbound log-odds drop when it is left out
