@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--fractions", nargs="*", type=float, default=[0.125, 0.25, 0.5, 1.0])
     args = parser.parse_args()
 
-    from twcs_classifier.evaluation import eval_sets, score
+    from twcs_classifier.evaluation import eval_sets, evaluate
     from twcs_classifier.models import LabelledTexts, build_model
     from twcs_classifier.tokenizer import Tokenizer
 
@@ -48,7 +48,7 @@ def main() -> None:
             train = frames["train"].iloc[: int(len(frames["train"]) * fraction)]
             model = build_model(params["models"][name], seed=seed, tokenizer=tokenizer)
             model.fit(labelled(train), labelled(frames["val"]))
-            accuracy = [score(model, s)[0]["accuracy"] for s in sets]
+            accuracy = [evaluate(model, s).metrics["accuracy"] for s in sets]
             print(f"{name:<8}{len(train):>13}" + "".join(f"{a:>20.4f}" for a in accuracy), flush=True)
 
 

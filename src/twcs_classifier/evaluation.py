@@ -1,4 +1,5 @@
-"""The test conditions every model is scored under, and the look at its mistakes.
+"""The test conditions every model is scored under, and everything scoring gives: the
+metrics, the rows of each plot and the most confident mistakes.
 
 - ``test``: the random, conversation-disjoint test split;
 - ``test_unseen_brands``: conversations of companies never seen in training;
@@ -8,6 +9,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +19,15 @@ import pandas as pd
 
 from . import LABELS
 from .layout import CONFUSION, PRECISION_RECALL, ROC, reliability_plot
-from .metrics import THRESHOLD, classification_metrics, expected_calibration_error, reliability_points
+from .metrics import (
+    THRESHOLD,
+    classification_metrics,
+    confusion_rows,
+    expected_calibration_error,
+    pr_points,
+    reliability_points,
+    roc_points,
+)
 from .models.base import TextClassifier
 from .text import mask_many
 
@@ -27,7 +38,15 @@ CONDITIONS: dict[str, str] = {
 }
 """Metric keys of the test conditions, with their names in sentences."""
 
-PLOTS: tuple[str, ...] = (ROC, PRECISION_RECALL, CONFUSION, *(reliability_plot(c) for c in CONDITIONS))
+TEST_PLOTS: dict[str, Callable[[np.ndarray, np.ndarray], list[dict[str, Any]]]] = {
+    ROC: roc_points,
+    PRECISION_RECALL: pr_points,
+    CONFUSION: confusion_rows,
+}
+"""The plots of the random test split: rows from the labels and the inbound probabilities.
+Every test condition also has its reliability diagram."""
+
+PLOTS: tuple[str, ...] = (*TEST_PLOTS, *(reliability_plot(c) for c in CONDITIONS))
 """Every plot the train stage writes for a model (``plots/<model>/<plot>.json``)."""
 
 ERRORS_PER_CONDITION = 25
@@ -62,14 +81,68 @@ def eval_sets(validation: pd.DataFrame, test: pd.DataFrame, unseen_brands: pd.Da
     return sets
 
 
-def score(model: TextClassifier, data: EvalSet) -> tuple[dict[str, Any], np.ndarray]:
-    """Metrics of ``model`` on ``data`` (calibrated probabilities, as served), plus the
-    expected calibration error before calibration; and the inbound probabilities."""
+@dataclass(frozen=True)
+class ConditionResult:
+    """Everything scoring a model on one evaluation set gives."""
+
+    name: str
+    metrics: dict[str, Any]
+    """Metrics of the served (calibrated) probabilities, and ``ece_uncalibrated``."""
+    plots: dict[str, list[dict[str, Any]]]
+    """Rows by plot name (``plots/<model>/<plot>.json``); none for the validation split."""
+    mistakes: pd.DataFrame | None
+    """The most confident mistakes; ``None`` for the validation split."""
+    predict_seconds: float
+    """How long the model took to predict the set."""
+
+
+def evaluate(model: TextClassifier, data: EvalSet) -> ConditionResult:
+    """Score ``model`` on ``data``: metrics of the calibrated probabilities (as served) with
+    the calibration error before scaling; for a test condition also its plots and mistakes."""
+    started = time.perf_counter()
     proba = model.probabilities(data.texts)
+    seconds = time.perf_counter() - started
     p = proba.calibrated[:, 1]
     metrics = classification_metrics(data.labels, p)
     metrics["ece_uncalibrated"] = expected_calibration_error(data.labels, proba.uncalibrated[:, 1])
-    return metrics, p
+    if data.name not in CONDITIONS:
+        return ConditionResult(data.name, metrics, {}, None, seconds)
+    plots = {reliability_plot(data.name): reliability_points(data.labels, p)}
+    if data.name == "test":
+        plots.update({plot: rows(data.labels, p) for plot, rows in TEST_PLOTS.items()})
+    return ConditionResult(data.name, metrics, plots, most_confident_mistakes(data, p), seconds)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A model scored on the validation split and under every test condition."""
+
+    results: list[ConditionResult]
+
+    @property
+    def metrics(self) -> dict[str, dict[str, Any]]:
+        """Metrics by set name (``validation``, then the condition keys)."""
+        return {r.name: r.metrics for r in self.results}
+
+    @property
+    def plots(self) -> dict[str, list[dict[str, Any]]]:
+        """Rows of every plot, by plot name."""
+        return {plot: rows for r in self.results for plot, rows in r.plots.items()}
+
+    @property
+    def mistakes(self) -> pd.DataFrame:
+        """The most confident mistakes of every test condition, one table."""
+        return pd.concat([r.mistakes for r in self.results if r.mistakes is not None], ignore_index=True)
+
+    @property
+    def timing(self) -> dict[str, float]:
+        """Seconds to predict each set, as ``predict_<set>_seconds``."""
+        return {f"predict_{r.name}_seconds": round(r.predict_seconds, 2) for r in self.results}
+
+
+def evaluate_all(model: TextClassifier, sets: Sequence[EvalSet]) -> Evaluation:
+    """:func:`evaluate` on every set (see :func:`eval_sets`)."""
+    return Evaluation([evaluate(model, data) for data in sets])
 
 
 def most_confident_mistakes(data: EvalSet, p_inbound: np.ndarray, k: int = ERRORS_PER_CONDITION) -> pd.DataFrame:
@@ -89,8 +162,3 @@ def most_confident_mistakes(data: EvalSet, p_inbound: np.ndarray, k: int = ERROR
             "confidence": confidence[order],
         }
     )
-
-
-def reliability(data: EvalSet, p_inbound: np.ndarray) -> list[dict[str, float]]:
-    """Reliability-diagram rows for one condition."""
-    return reliability_points(data.labels, p_inbound)
