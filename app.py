@@ -3,8 +3,8 @@
 Run it with ``make app`` (``streamlit run app.py``). It serves ``models/selected`` through
 :mod:`twcs_classifier.serving`, the same code as the CLI, and reads ``models/``,
 ``metrics/`` and ``plots/`` under ``$TWCS_PROJECT_DIR`` (default: this file's directory).
-What the pages show is decided in :mod:`twcs_classifier.app_support`; this file only lays
-it out.
+What the pages show is decided in :mod:`twcs_classifier.app_view`, from what
+:mod:`twcs_classifier.artifacts` reads; this file only lays it out.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from twcs_classifier import LABEL_TEXT, app_support, serving
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import CONFUSION, PRECISION_RECALL, ROC, SELECTED, Layout, reliability_plot
@@ -54,7 +54,7 @@ def get_model(name: str) -> TextClassifier | None:
     """Model ``name`` (``selected`` or a trained model), or ``None`` after saying how to build it."""
     directory = PATHS.model_dir(name)
     try:
-        return load_classifier(str(directory), app_support.model_stamp(directory) or 0)
+        return load_classifier(str(directory), artifacts.model_stamp(directory) or 0)
     except PipelineError as err:
         show_error(err)
         return None
@@ -64,7 +64,7 @@ def model_label(name: str) -> str:
     """How a model shows in the picker: the selected one names what it is."""
     if name != SELECTED:
         return name
-    card = app_support.read_json_or_none(PATHS.model_card) or {}
+    card = artifacts.read_json_or_none(PATHS.model_card) or {}
     return f"selected ({card['model']})" if "model" in card else "selected"
 
 
@@ -83,7 +83,7 @@ def one_tweet_page() -> None:
     )
     choice = st.selectbox(
         "Model",
-        [SELECTED, *app_support.trained_models(PATHS)],
+        [SELECTED, *artifacts.trained_models(PATHS)],
         format_func=model_label,
         key="model_choice",
         help="The selected model is the one the pipeline chose; the others are the models it compared.",
@@ -92,7 +92,7 @@ def one_tweet_page() -> None:
     if model is None:
         return
     st.caption("Try an example:")
-    for column, example in zip(st.columns(len(app_support.EXAMPLE_TWEETS)), app_support.EXAMPLE_TWEETS):
+    for column, example in zip(st.columns(len(app_view.EXAMPLE_TWEETS)), app_view.EXAMPLE_TWEETS):
         column.button(
             example.title,
             key=f"example_{example.title}",
@@ -109,7 +109,7 @@ def one_tweet_page() -> None:
 
 
 def show_prediction(model: TextClassifier, raw: str, changed: bool) -> None:
-    prepared = app_support.prepare_text(raw, MAX_CHARS)
+    prepared = app_view.prepare_text(raw, MAX_CHARS)
     if prepared.blank:
         st.warning("There is nothing to label: the text is empty or only spaces. Type or paste a tweet first.")
         return
@@ -117,31 +117,31 @@ def show_prediction(model: TextClassifier, raw: str, changed: bool) -> None:
         st.caption("You have edited the text since: press **Predict** to label the new text.")
     if prepared.cut:
         st.info(f"The text has {prepared.original_chars:,} characters: only its first {MAX_CHARS:,} were labelled.")
-    if not app_support.has_word_characters(prepared.text):
+    if not serving.has_word_characters(prepared.text):
         st.info("The text has no letters or digits (only emoji or symbols): the model has little to go on.")
     pred = serving.predict(model, [prepared.text])[0]
     with st.container(key="prediction", border=True):
         st.subheader(pred.label_text, anchor=False)
         confidence, inbound, outbound = st.columns(3)
         confidence.metric(
-            "Confidence", app_support.format_percent(pred.confidence), help="The probability of the predicted class."
+            "Confidence", app_view.format_percent(pred.confidence), help="The probability of the predicted class."
         )
-        inbound.metric(f"P({LABEL_TEXT['inbound']})", app_support.format_percent(pred.p_inbound))
-        outbound.metric(f"P({LABEL_TEXT['outbound']})", app_support.format_percent(pred.p_outbound))
+        inbound.metric(f"P({LABEL_TEXT['inbound']})", app_view.format_percent(pred.p_inbound))
+        outbound.metric(f"P({LABEL_TEXT['outbound']})", app_view.format_percent(pred.p_outbound))
     scores = serving.explain(model, prepared.text)
     st.markdown("**Which words pushed the decision**")
     if not scores:
         st.caption("This model gives no word scores for this text.")
         return
     with st.container(key="highlight"):
-        st.markdown(app_support.highlight_html(scores), unsafe_allow_html=True)
-    st.markdown(app_support.legend_html(), unsafe_allow_html=True)
+        st.markdown(app_view.highlight_html(scores), unsafe_allow_html=True)
+    st.markdown(app_view.legend_html(), unsafe_allow_html=True)
     st.caption(
         model.importance_explanation
         + " Words appear as the model reads them: lower-cased, links as `xxurl`, punctuation split off."
     )
     with st.expander("Scores of the strongest words"):
-        st.dataframe(app_support.importance_frame(scores), hide_index=True)
+        st.dataframe(app_view.importance_frame(scores), hide_index=True)
 
 
 # -- a CSV ------------------------------------------------------------------------------------------
@@ -182,19 +182,19 @@ def csv_page() -> None:
     if frame.empty:
         st.warning(f"{upload.name} has a header ({columns}) but no rows: there is nothing to label.")
         return
-    candidates = app_support.text_like_columns(frame)
+    candidates = serving.text_like_columns(frame)
     if not candidates:
         st.error(
             f"No column of {upload.name} holds text (columns: {columns}). The CSV needs a column with the "
             "tweet texts, for example one named `text`."
         )
         return
-    guess = app_support.guess_text_column(frame, candidates)
+    guess = serving.guess_text_column(frame, candidates)
     column = st.selectbox(
         "Text column", candidates, index=candidates.index(guess) if guess else 0, key=f"column_{upload.file_id}"
     )
     st.caption(f"{len(frame):,} rows; columns: {columns}.")
-    key = (upload.file_id, column, app_support.model_stamp(PATHS.selected))
+    key = (upload.file_id, column, artifacts.model_stamp(PATHS.selected))
     if st.button("Label the tweets", type="primary", key="label_csv"):
         st.session_state.pop("csv_result", None)
         bar = st.progress(0.0, text="Labelling…")
@@ -210,7 +210,7 @@ def csv_page() -> None:
             "counts": serving.prediction_counts(result),
             "preview": result.head(50),
             "csv": serving.to_csv_bytes(result),
-            "name": app_support.labelled_filename(upload.name),
+            "name": app_view.labelled_filename(upload.name),
         }
         del result
     done = st.session_state.get("csv_result")
@@ -260,21 +260,21 @@ def curve_chart(frame: pd.DataFrame, x: str, y: str, title: str) -> alt.Chart:
 
 def models_page() -> None:
     st.header("Models")
-    names = app_support.compared_models(PATHS)
+    names = artifacts.compared_models(PATHS)
     if not names:
         st.error(
             f"**No metrics in {PATHS.metrics}.**\n\nHow to fix: build the models first: `make run` (or `dvc repro`)."
         )
         return
-    compare = app_support.read_json_or_none(PATHS.compare_summary)
+    compare = artifacts.read_json_or_none(PATHS.compare_summary)
     if compare:
         st.caption(f"Ranked by {compare['rank_by']}; selected: **{compare['selected']}**; best: **{compare['best']}**.")
         for sentence in compare.get("verdicts", {"test": compare["verdict"]}).values():
             (st.warning if sentence.startswith("Warning") else st.success)(sentence)
     st.subheader("Metrics", anchor=False)
     st.caption(f"From `{NAMED.metrics_file('<model>')}`: the numbers `dvc metrics show` prints.")
-    table = app_support.metrics_table(app_support.load_metrics(PATHS, names))
-    st.dataframe(table.style.format(app_support.format_metric), height=420)
+    table = app_view.metrics_table(artifacts.load_metrics(PATHS, names))
+    st.dataframe(table.style.format(app_view.format_metric), height=420)
 
     st.subheader("Reliability: does the confidence mean what it says?", anchor=False)
     st.caption(
@@ -282,7 +282,7 @@ def models_page() -> None:
         "right answers. A calibrated model lies on the diagonal."
     )
     for column, (condition, title) in zip(st.columns(3), CONDITIONS.items()):
-        frame = app_support.load_curves(PATHS, names, reliability_plot(condition))
+        frame = app_view.load_curves(PATHS, names, reliability_plot(condition))
         column.altair_chart(curve_chart(frame, "confidence", "accuracy", title.capitalize()), width="stretch")
 
     st.subheader("Curves on the test split", anchor=False)
@@ -291,10 +291,10 @@ def models_page() -> None:
         "Scroll on a chart to zoom, drag to pan."
     )
     left, right = st.columns(2)
-    left.altair_chart(curve_chart(app_support.load_curves(PATHS, names, ROC), "fpr", "tpr", "ROC"), width="stretch")
+    left.altair_chart(curve_chart(app_view.load_curves(PATHS, names, ROC), "fpr", "tpr", "ROC"), width="stretch")
     right.altair_chart(
         curve_chart(
-            app_support.load_curves(PATHS, names, PRECISION_RECALL),
+            app_view.load_curves(PATHS, names, PRECISION_RECALL),
             "recall",
             "precision",
             "Precision-recall (inbound positive)",
@@ -307,18 +307,18 @@ def models_page() -> None:
     for start in range(0, len(names), 2):
         for column, name in zip(st.columns(2), names[start : start + 2]):
             column.markdown(f"**{name}**")
-            matrix = app_support.load_confusion(PATHS, name)
+            matrix = app_view.load_confusion(PATHS, name)
             if matrix is None:
                 column.caption(f"There is no {NAMED.plot_file(name, CONFUSION)}.")
             else:
                 column.dataframe(matrix)
 
     st.subheader("The selected model's card", anchor=False)
-    card = app_support.read_json_or_none(PATHS.model_card)
+    card = artifacts.read_json_or_none(PATHS.model_card)
     if card is None:
         st.info(f"There is no {PATHS.model_card.name} in {PATHS.selected}: the select stage writes it (`dvc repro`).")
         return
-    st.table(app_support.card_summary(card))
+    st.table(app_view.card_summary(card))
     with st.expander(f"The whole card: {NAMED.model_card}"):
         st.json(card)
 

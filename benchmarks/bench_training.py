@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--project", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--tweets", type=int, default=30_000)
     parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--models", nargs="*", default=["simple_rnn", "lstm", "gru"])
+    parser.add_argument("--models", nargs="*", help="default: every model with a bucket_by_length param")
     args = parser.parse_args()
 
     from twcs_classifier.models import LabelledTexts, build_model
@@ -45,6 +45,7 @@ def main() -> None:
     data = LabelledTexts(frame["text"].tolist(), frame["label"].to_numpy(), ids)
     tokenizer = Tokenizer.load(processed / "tokenizer.json")
     params = yaml.safe_load((args.project / "params.yaml").read_text())["models"]
+    names = args.models or [name for name, p in params.items() if "bucket_by_length" in p]
     lengths = np.count_nonzero(ids, axis=1)
 
     class EpochTimer(keras().callbacks.Callback):
@@ -70,7 +71,7 @@ def main() -> None:
         f"tokens per tweet: mean {lengths.mean():.1f}, max {lengths.max()} of {ids.shape[1]}"
     )
     print(f"{'model':<12}{'bucketing':>10}{'tweets/s':>12}{'epoch s':>10}")
-    for name in args.models:
+    for name in names:
         for bucket in (False, True):
             p = {**params[name], "epochs": args.epochs, "bucket_by_length": bucket, "patience": args.epochs}
             model = build_model(p, seed=0, tokenizer=tokenizer)

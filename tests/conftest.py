@@ -6,6 +6,7 @@ with small sizes and few epochs, and every test that needs trained models uses i
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,12 +20,24 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_SAMPLE = Path(os.environ.get("TWCS_REAL_SAMPLE", REPO.parent / "shared" / "data" / "twcs_real_sample.csv"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+PARAMS = yaml.safe_load((REPO / "params.yaml").read_text())
+MODELS: tuple[str, ...] = tuple(PARAMS["compare"]["models"])
+"""The pipeline's models (params.yaml's compare.models)."""
+EPOCH_MODELS: tuple[str, ...] = tuple(name for name in MODELS if "epochs" in PARAMS["models"][name])
+"""The models trained in epochs, which log their training curves."""
+
 # What the end-to-end run changes in params.yaml: the real sample as raw data, and
 # fewer epochs so the whole pipeline runs in a couple of minutes on two cores.
 E2E_OVERRIDES = {
     "data": {"raw_path": str(REAL_SAMPLE)},
-    "models": {name: {"epochs": 4} for name in ("simple_rnn", "lstm", "gru")},
+    "models": {name: {"epochs": 4} for name in EPOCH_MODELS},
 }
+
+
+def write_json(path: Path, obj: object) -> None:
+    """Write ``obj`` as JSON at ``path``, making its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj))
 
 
 def real_sample_path() -> Path:

@@ -16,18 +16,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
-from conftest import REAL_SAMPLE
+from conftest import MODELS, REAL_SAMPLE
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from twcs_classifier import LABEL_TEXT, app_support, serving
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
 from twcs_classifier.layout import Layout
 from twcs_classifier.models import load_model
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "app.py"
 TIMEOUT = 180  # loading a TensorFlow model on two cores takes a while
-MODELS = ("logreg", "simple_rnn", "lstm", "gru")
 TWEET = "@AmazonHelp my order was due yesterday and the tracking has not moved in 4 days, where is it?"
 UPLOAD_CAP_MB = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
 
@@ -108,9 +107,9 @@ def check_prediction(at: AppTest, model, text: str) -> None:
     expected = serving.predict(model, [text])[0]
     page = shown(at)
     assert page["label"] == expected.label_text
-    assert page["Confidence"] == app_support.format_percent(expected.confidence)
-    assert page[f"P({LABEL_TEXT['inbound']})"] == app_support.format_percent(expected.p_inbound)
-    assert page[f"P({LABEL_TEXT['outbound']})"] == app_support.format_percent(expected.p_outbound)
+    assert page["Confidence"] == app_view.format_percent(expected.confidence)
+    assert page[f"P({LABEL_TEXT['inbound']})"] == app_view.format_percent(expected.p_inbound)
+    assert page[f"P({LABEL_TEXT['outbound']})"] == app_view.format_percent(expected.p_outbound)
 
 
 # -- no model yet -------------------------------------------------------------------------------------
@@ -134,7 +133,7 @@ def test_one_tweet_shows_label_probabilities_and_highlighted_words(project: Path
 
     scores = selected_model.token_importance(TWEET)
     highlight = [m.value for m in at.markdown if "twcs-highlight" in m.value]
-    assert highlight == [app_support.highlight_html(scores)]
+    assert highlight == [app_view.highlight_html(scores)]
     assert highlight[0].count('class="twcs-token') == len(scores) > 5
     assert selected_model.importance_explanation in messages(at.caption)
     assert f"{serving.MAX_TEXT_CHARS:,} characters" in messages(at.caption)
@@ -150,7 +149,7 @@ def test_the_model_is_loaded_once(project: Path, monkeypatch: pytest.MonkeyPatch
     assert calls == [str(project / "models" / "selected")]
 
 
-@pytest.mark.parametrize("example", app_support.EXAMPLE_TWEETS, ids=lambda e: e.title)
+@pytest.mark.parametrize("example", app_view.EXAMPLE_TWEETS, ids=lambda e: e.title)
 def test_an_example_is_labelled_with_one_click(project: Path, selected_model, example) -> None:
     at = open_app()
     at.button(key=f"example_{example.title}").click().run()
@@ -173,7 +172,7 @@ def test_the_selected_model_is_the_default_and_every_trained_model_can_be_tried(
 
 
 def _card_model(project: Path) -> str:
-    return app_support.read_json_or_none(project / "models" / "selected" / "model_card.json")["model"]
+    return artifacts.read_json_or_none(project / "models" / "selected" / "model_card.json")["model"]
 
 
 # -- bad input on the one-tweet page ------------------------------------------------------------------
@@ -322,7 +321,7 @@ def test_100k_rows_are_labelled(project: Path, downloads: dict[str, bytes]) -> N
 # -- the Models page ------------------------------------------------------------------------------------------
 def test_models_page_shows_metrics_plots_and_the_card(project: Path) -> None:
     at = open_app("Models")
-    compare = app_support.read_json_or_none(project / "metrics" / "compare.json")
+    compare = artifacts.read_json_or_none(project / "metrics" / "compare.json")
     shown = [m.value for m in [*at.success, *at.warning]]
     assert sorted(shown) == sorted(compare["verdicts"].values())
     for sentence in compare["verdicts"].values():  # a warning exactly where the selected model does not win
@@ -331,7 +330,7 @@ def test_models_page_shows_metrics_plots_and_the_card(project: Path) -> None:
     table = at.dataframe[0].value
     assert sorted(table.columns) == sorted(MODELS)
     for name in MODELS:
-        metrics = app_support.read_json_or_none(project / "metrics" / f"{name}.json")
+        metrics = artifacts.read_json_or_none(project / "metrics" / f"{name}.json")
         for key in ("accuracy", "f1_macro", "roc_auc", "average_precision", "log_loss", "n"):
             assert table.loc[f"test.{key}", name] == pytest.approx(metrics["test"][key])
         assert table.loc["validation.accuracy", name] == pytest.approx(metrics["validation"]["accuracy"])
@@ -344,9 +343,9 @@ def test_models_page_shows_metrics_plots_and_the_card(project: Path) -> None:
 
     matrices = at.dataframe[1:]
     assert len(matrices) == len(MODELS)
-    names = app_support.compared_models(Layout(project))
+    names = artifacts.compared_models(Layout(project))
     for name, matrix in zip(names, matrices):
-        confusion = app_support.read_json_or_none(project / "metrics" / f"{name}.json")["test"]["confusion"]
+        confusion = artifacts.read_json_or_none(project / "metrics" / f"{name}.json")["test"]["confusion"]
         values = matrix.value
         assert values.loc["actual inbound", "predicted inbound"] == confusion["tp"]
         assert values.loc["actual inbound", "predicted outbound"] == confusion["fn"]

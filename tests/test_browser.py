@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 from conftest import IN_CI
 
-from twcs_classifier import LABEL_TEXT, app_support, serving
+from twcs_classifier import LABEL_TEXT, app_view, serving
 
 pytestmark = pytest.mark.browser
 
@@ -181,7 +181,7 @@ def test_type_a_tweet_and_read_the_label_and_confidence(page, selected_model) ->
 
     expected = serving.predict(selected_model, [TWEET])[0]
     assert label == expected.label_text and label in LABEL_TEXT.values()
-    assert metrics["Confidence"] == app_support.format_percent(expected.confidence)
+    assert metrics["Confidence"] == app_view.format_percent(expected.confidence)
     assert metrics[f"P({label})"] == metrics["Confidence"]
 
     highlight = page.locator(".twcs-highlight")

@@ -2,28 +2,32 @@
 
 Every layout path is an out of the stage that writes it (or lies inside one); every out,
 and every data file a stage depends on, is a layout path (or a folder of them); the
-models are those of params.yaml's compare.models, which is also the train matrix.
+models are those of params.yaml's compare.models, which is also the train matrix, and
+compare, select and dvc.yaml's plots name each of them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import MODELS, PARAMS, REPO
 
 from twcs_classifier.evaluation import PLOTS
 from twcs_classifier.layout import CATALOG, TEMPLATES, Layout
 from twcs_classifier.sampling import SPLITS
 
-PARAMS = yaml.safe_load((REPO / "params.yaml").read_text())
 DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())
-MODELS = PARAMS["compare"]["models"]
+LAYOUT = Layout()
 FIELDS = {"split": SPLITS, "model": MODELS, "plot": PLOTS}
 CODE = ("src/", "stages/")
+
+
+def posix(path: Path) -> PurePosixPath:
+    return PurePosixPath(path.as_posix())
 
 
 def _lookup(key: str, item: dict[str, str]) -> str:
@@ -63,7 +67,12 @@ def layout_paths(stage: str) -> Iterator[tuple[str, PurePosixPath]]:
             combos = [{**c, field: value} for c in combos for value in FIELDS[field]]
         for combo in combos:
             address = f"{stage}@{combo['model']}" if stage == "train" else stage
-            yield address, PurePosixPath(Layout().path(entry, **combo).as_posix())
+            yield address, posix(LAYOUT.path(entry, **combo))
+
+
+def dvc_plot_files() -> list[PurePosixPath]:
+    """The files of dvc.yaml's top-level plots (their ``y`` maps)."""
+    return [PurePosixPath(file) for plot in DVC_YAML["plots"] for spec in plot.values() for file in spec["y"]]
 
 
 ALL_LAYOUT_PATHS = {path for stage in CATALOG for _, path in layout_paths(stage)}
@@ -74,7 +83,7 @@ def within(path: PurePosixPath, folder: PurePosixPath) -> bool:
 
 
 def test_the_train_matrix_is_compare_models() -> None:
-    assert DVC_YAML["stages"]["train"]["matrix"]["model"] == MODELS
+    assert tuple(DVC_YAML["stages"]["train"]["matrix"]["model"]) == MODELS
 
 
 @pytest.mark.parametrize("stage", list(CATALOG))
@@ -105,20 +114,36 @@ def test_every_code_dep_exists() -> None:
 
 
 def test_every_plot_in_dvc_yaml_is_a_layout_path_of_a_compared_model() -> None:
-    layout = Layout()
-    model_paths = {
-        name: [PurePosixPath(layout.plot_file(name, plot).as_posix()) for plot in PLOTS]
-        + [PurePosixPath(layout.training_log(name).as_posix())]
-        for name in MODELS
-    }
-    for definition in DVC_YAML["plots"]:
-        (title, spec), *_ = definition.items()
-        ys = spec["y"] if isinstance(spec["y"], dict) else {}
-        for file in ys:
-            path = PurePosixPath(file)
-            assert any(within(path, p) for paths in model_paths.values() for p in paths), f"{title}: {file}"
+    written = [posix(LAYOUT.plot_file(name, plot)) for name in MODELS for plot in PLOTS]
+    written += [posix(LAYOUT.training_log(name)) for name in MODELS]
+    for path in dvc_plot_files():
+        assert any(within(path, p) for p in written), path
+
+
+def test_compare_and_select_depend_on_every_compared_model() -> None:
+    stages = dvc_stages()
+    for name in MODELS:
+        assert posix(LAYOUT.metrics_file(name)) in stages["compare"]["deps"], name
+        assert posix(LAYOUT.model_dir(name)) in stages["select"]["deps"], name
+
+
+def test_dvc_yaml_plots_every_plot_of_every_compared_model() -> None:
+    files = set(dvc_plot_files())
+    for name in MODELS:
+        for plot in PLOTS:
+            assert posix(LAYOUT.plot_file(name, plot)) in files, (name, plot)
 
 
 def test_templates_name_each_entry_once() -> None:
     assert len(TEMPLATES) == sum(len(paths) for paths in CATALOG.values())
     assert len(set(TEMPLATES.values())) == len(TEMPLATES)
+
+
+def test_project_dir_comes_from_the_environment_or_the_default(tmp_path: Path) -> None:
+    assert Layout.from_env(tmp_path, environ={}).root == tmp_path.resolve()
+    assert Layout.from_env("/elsewhere", environ={"TWCS_PROJECT_DIR": str(tmp_path)}).root == tmp_path
+    assert Layout.from_env(tmp_path, environ={"TWCS_PROJECT_DIR": "  "}).root == tmp_path.resolve()
+    paths = Layout(tmp_path)
+    assert paths.selected == tmp_path / "models" / "selected"
+    assert paths.model_dir("gru") == tmp_path / "models" / "gru"
+    assert (paths.metrics, paths.plots) == (tmp_path / "metrics", tmp_path / "plots")

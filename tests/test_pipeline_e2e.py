@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import dvc
+from conftest import EPOCH_MODELS, MODELS, dvc
 
 pytestmark = pytest.mark.e2e
 
-MODELS = ("logreg", "simple_rnn", "lstm", "gru")
 SPLIT_KEYS = {
     "n",
     "accuracy",
@@ -118,7 +117,7 @@ def test_gru_reaches_095_test_accuracy_on_real_data(built_project: Path) -> None
 
 
 def test_recurrent_training_logs_exist(built_project: Path) -> None:
-    for model in ("simple_rnn", "lstm", "gru"):
+    for model in EPOCH_MODELS:
         lines = (built_project / f"plots/{model}/training/plots/metrics/eval/loss.tsv").read_text().splitlines()
         assert lines[0].split("\t")[:2] == ["step", "loss"] and len(lines) >= 2
 
@@ -191,7 +190,7 @@ def test_metrics_and_plots_are_declared(built_project: Path) -> None:
     assert {f"metrics/{m}.json" for m in MODELS} <= files
     plots = json.loads(dvc("plots", "show", "--json", cwd=built_project).stdout)["data"]
     assert any(k.startswith("ROC") for k in plots) and any(k.startswith("Precision-recall") for k in plots)
-    assert sum(k.startswith("Confusion matrix") for k in plots) == 4
+    assert sum(k.startswith("Confusion matrix") for k in plots) == len(MODELS)
     assert sum(k.startswith("Reliability") for k in plots) == 3
 
 

@@ -107,7 +107,9 @@ def reliability_points(y_true: np.ndarray, p_inbound: np.ndarray, n_bins: int = 
     ]
 
 
-def _thin(n: int, max_points: int) -> np.ndarray:
+def thin_indices(n: int, max_points: int) -> np.ndarray:
+    """At most ``max_points`` evenly spaced indices of ``n`` items, always keeping the first
+    and the last (a thinned curve keeps its ends and its shape)."""
     if n <= max_points:
         return np.arange(n)
     return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
@@ -117,7 +119,7 @@ def roc_points(y_true: np.ndarray, p_inbound: np.ndarray, max_points: int = 200)
     """The ROC curve as rows of fpr, tpr, threshold (at most ``max_points``)."""
     y, p = _check(y_true, p_inbound)
     fpr, tpr, thr = skm.roc_curve(y, p)
-    keep = _thin(len(fpr), max_points)
+    keep = thin_indices(len(fpr), max_points)
     return [{"fpr": float(fpr[i]), "tpr": float(tpr[i]), "threshold": float(min(thr[i], 1.0))} for i in keep]
 
 
@@ -125,7 +127,7 @@ def pr_points(y_true: np.ndarray, p_inbound: np.ndarray, max_points: int = 200) 
     """The precision-recall curve (inbound as the positive class) as rows of recall, precision."""
     y, p = _check(y_true, p_inbound)
     precision, recall, _ = skm.precision_recall_curve(y, p)
-    keep = _thin(len(recall), max_points)
+    keep = thin_indices(len(recall), max_points)
     return [{"recall": float(recall[i]), "precision": float(precision[i])} for i in keep]
 
 

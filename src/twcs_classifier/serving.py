@@ -1,4 +1,5 @@
-"""The one serving path: load a saved model, give labels and probabilities for raw texts.
+"""The one serving path: load a saved model, give labels and probabilities for raw texts,
+and label a user's CSV (read it, guess which column holds the tweets, add the predictions).
 
 The CLI and the Streamlit app both call these functions.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +123,55 @@ def read_csv_upload(source: Any) -> pd.DataFrame:
     if frame.shape[1] == 0:
         raise PipelineError("the CSV has no columns", "give a CSV with a header row")
     return frame
+
+
+# -- guessing which column of a user's CSV holds the tweets --------------------------------------
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def has_word_characters(text: str) -> bool:
+    """Whether ``text`` holds any letter or digit, in any script (emoji do not count)."""
+    return bool(_WORD_CHAR.search(text))
+
+
+def text_like_columns(frame: pd.DataFrame, sample_rows: int = 1000) -> list[str]:
+    """Columns whose first ``sample_rows`` values hold at least one letter (any script):
+    the ones that can be tweet texts. Ids, counts and booleans are not."""
+    head = frame.head(sample_rows)
+    out = []
+    for column in frame.columns:
+        values = head[column].dropna().astype(str)
+        if values.map(has_word_characters).any() and not _all_numeric_or_bool(values):
+            out.append(str(column))
+    return out
+
+
+def _all_numeric_or_bool(values: pd.Series) -> bool:
+    """True when every value reads as a number or a boolean (``True``/``False``, ``1e5``)."""
+    lowered = values.str.strip().str.lower()
+    boolean = lowered.isin(["true", "false"])
+    numeric = pd.to_numeric(lowered.where(~boolean), errors="coerce").notna()
+    return bool((boolean | numeric).all())
+
+
+TEXT_COLUMN_HINTS: tuple[str, ...] = ("text", "tweet", "message", "body", "content")
+
+
+def guess_text_column(frame: pd.DataFrame, candidates: Sequence[str]) -> str | None:
+    """The candidate most likely to hold the tweets: one named ``text``, else one whose name
+    mentions text/tweet/message/body/content, else the one with the longest values."""
+    if not candidates:
+        return None
+    by_name = {c.strip().lower(): c for c in candidates}
+    for hint in TEXT_COLUMN_HINTS:
+        if hint in by_name:
+            return by_name[hint]
+    for hint in TEXT_COLUMN_HINTS:
+        for c in candidates:
+            if hint in c.lower():
+                return c
+    head = frame.head(1000)
+    return max(candidates, key=lambda c: head[c].dropna().astype(str).str.len().mean() or 0.0)
 
 
 def predict_csv(

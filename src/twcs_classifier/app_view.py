@@ -1,17 +1,16 @@
-"""Pure helpers behind the Streamlit app (``app.py``): no Streamlit here.
+"""What the Streamlit app (``app.py``) shows, as pure functions: no Streamlit here.
 
-The app only wires widgets to these functions and to :mod:`twcs_classifier.serving`,
-so everything that decides *what* the page shows (where the project's files are, the
-example tweets, the highlighted words, the metrics table, the curves, the confusion
-matrix, the CSV column guess) is plain Python that tests call with tiny inputs.
+The app wires widgets to these functions, to :mod:`twcs_classifier.serving` (predictions,
+the CSV input) and to :mod:`twcs_classifier.artifacts` (what the pipeline wrote), so
+everything that decides *what* the page shows (the example tweets, the highlighted
+words, the metrics table, the curves, the confusion matrix, the card) is plain Python
+that tests call with tiny inputs.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +19,10 @@ from typing import Any
 import pandas as pd
 
 from . import LABEL_TEXT
+from .artifacts import read_plot
 from .evaluation import CONDITIONS
 from .layout import CONFUSION, PRECISION_RECALL, ROC, Layout, reliability_plot
-from .models.base import META_FILE
-
-MODEL_ORDER: tuple[str, ...] = ("logreg", "simple_rnn", "lstm", "gru")
-"""The order models are listed in when nothing better (a ranking) is known."""
+from .metrics import thin_indices
 
 CURVES: dict[str, tuple[str, str]] = {
     ROC: ("fpr", "tpr"),
@@ -40,53 +37,6 @@ CONFUSION_ORDER: tuple[str, str] = ("inbound", "outbound")
 INBOUND_RGB = (31, 119, 180)
 OUTBOUND_RGB = (255, 127, 14)
 """Highlight colours: blue pushes towards inbound, orange towards outbound."""
-
-
-# -- where the files are ---------------------------------------------------------------------
-def read_json_or_none(path: str | Path) -> Any:
-    """The JSON in ``path``, or ``None`` if the file does not exist."""
-    path = Path(path)
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def model_stamp(directory: str | Path) -> int | None:
-    """When ``directory``'s ``model.json`` last changed (ns), ``None`` if absent.
-
-    The app keys its model cache on this, so a model rebuilt by ``dvc repro`` is
-    loaded again instead of the stale copy in memory.
-    """
-    meta = Path(directory) / META_FILE
-    try:
-        return meta.stat().st_mtime_ns
-    except FileNotFoundError:
-        return None
-
-
-def _ordered(names: Iterable[str], preferred: Sequence[str] = MODEL_ORDER) -> list[str]:
-    names = set(names)
-    return [n for n in preferred if n in names] + sorted(names - set(preferred))
-
-
-def trained_models(paths: Layout) -> list[str]:
-    """Names of the saved models under ``models/`` (not ``selected``), in :data:`MODEL_ORDER`."""
-    if not paths.models.is_dir():
-        return []
-    found = (d.name for d in paths.models.iterdir() if d != paths.selected and (d / META_FILE).is_file())
-    return _ordered(found)
-
-
-def compared_models(paths: Layout) -> list[str]:
-    """Models that have ``metrics/<name>.json``: in ``compare.json``'s rank order when
-    it exists, then any others in :data:`MODEL_ORDER`."""
-    if not paths.metrics.is_dir():
-        return []
-    present = {p.stem for p in paths.metrics.glob("*.json") if p != paths.compare_summary}
-    compare = read_json_or_none(paths.compare_summary) or {}
-    ranked = sorted(compare.get("models", {}).items(), key=lambda kv: kv[1].get("rank", math.inf))
-    first = [name for name, _ in ranked if name in present]
-    return first + _ordered(present - set(first))
 
 
 # -- one tweet ---------------------------------------------------------------------------------
@@ -149,14 +99,6 @@ def prepare_text(text: str | None, max_chars: int) -> PreparedText:
     """Cut ``text`` to ``max_chars`` characters (``None`` counts as empty)."""
     text = text or ""
     return PreparedText(text[:max_chars], len(text), len(text) > max_chars)
-
-
-_WORD_CHAR = re.compile(r"[^\W_]")
-
-
-def has_word_characters(text: str) -> bool:
-    """Whether ``text`` holds any letter or digit, in any script (emoji do not count)."""
-    return bool(_WORD_CHAR.search(text))
 
 
 def format_percent(p: float) -> str:
@@ -227,54 +169,13 @@ def importance_frame(scores: Sequence[tuple[str, float]], top: int = 10) -> pd.D
 
 
 # -- a CSV ----------------------------------------------------------------------------------------
-def text_like_columns(frame: pd.DataFrame, sample_rows: int = 1000) -> list[str]:
-    """Columns whose first ``sample_rows`` values hold at least one letter (any script):
-    the ones that can be tweet texts. Ids, counts and booleans are not."""
-    head = frame.head(sample_rows)
-    out = []
-    for column in frame.columns:
-        values = head[column].dropna().astype(str)
-        if values.map(has_word_characters).any() and not _all_numeric_or_bool(values):
-            out.append(str(column))
-    return out
-
-
-def _all_numeric_or_bool(values: pd.Series) -> bool:
-    """True when every value reads as a number or a boolean (``True``/``False``, ``1e5``)."""
-    lowered = values.str.strip().str.lower()
-    boolean = lowered.isin(["true", "false"])
-    numeric = pd.to_numeric(lowered.where(~boolean), errors="coerce").notna()
-    return bool((boolean | numeric).all())
-
-
-TEXT_COLUMN_HINTS: tuple[str, ...] = ("text", "tweet", "message", "body", "content")
-
-
-def guess_text_column(frame: pd.DataFrame, candidates: Sequence[str]) -> str | None:
-    """The candidate most likely to hold the tweets: one named ``text``, else one whose name
-    mentions text/tweet/message/body/content, else the one with the longest values."""
-    if not candidates:
-        return None
-    by_name = {c.strip().lower(): c for c in candidates}
-    for hint in TEXT_COLUMN_HINTS:
-        if hint in by_name:
-            return by_name[hint]
-    for hint in TEXT_COLUMN_HINTS:
-        for c in candidates:
-            if hint in c.lower():
-                return c
-    head = frame.head(1000)
-    return max(candidates, key=lambda c: head[c].dropna().astype(str).str.len().mean() or 0.0)
-
-
 def labelled_filename(upload_name: str) -> str:
     """The download's name: ``tweets.csv -> tweets_labelled.csv``."""
     stem = Path(upload_name or "tweets").stem or "tweets"
     return f"{stem}_labelled.csv"
 
 
-# -- models page --------------------------------------------------------------------------------
-SPLIT_ORDER: tuple[str, ...] = ("test", "test_unseen_brands", "test_masked", "validation", "calibration", "timing")
+SPLIT_ORDER: tuple[str, ...] = (*CONDITIONS, "validation", "calibration", "timing")
 
 
 def flatten_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
@@ -321,33 +222,19 @@ def format_metric(value: float) -> str:
     return str(round(value, 5)) if abs(value) >= 1e-4 else f"{value:.2e}"
 
 
-def load_metrics(paths: Layout, names: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """``metrics/<name>.json`` for each name whose file exists, in the given order."""
-    out = {}
-    for name in names:
-        data = read_json_or_none(paths.metrics_file(name))
-        if data is not None:
-            out[name] = data
-    return out
-
-
 def thin(frame: pd.DataFrame, max_points: int) -> pd.DataFrame:
     """At most ``max_points`` evenly spaced rows of ``frame``, always keeping the first and
     last (a curve keeps its ends and its shape; the browser gets a small chart)."""
-    if len(frame) <= max_points:
-        return frame
-    step = (len(frame) - 1) / (max_points - 1)
-    index = sorted({round(i * step) for i in range(max_points)})
-    return frame.iloc[index]
+    return frame.iloc[thin_indices(len(frame), max_points)]
 
 
-def load_curves(paths: Layout, names: Sequence[str], curve: str, max_points: int = 400) -> pd.DataFrame:
+def load_curves(layout: Layout, names: Sequence[str], curve: str, max_points: int = 400) -> pd.DataFrame:
     """One curve (a key of :data:`CURVES`) of every model, in long form: columns
     ``model``, the curve's x and y, and ``point`` (the order to draw the points in)."""
     x, y = CURVES[curve]
     parts = []
     for name in names:
-        rows = read_json_or_none(paths.plot_file(name, curve))
+        rows = read_plot(layout, name, curve)
         if not rows:
             continue
         part = thin(pd.DataFrame(rows, columns=[x, y]), max_points).reset_index(drop=True)
@@ -369,9 +256,9 @@ def confusion_table(rows: Iterable[Mapping[str, str]]) -> pd.DataFrame:
     return counts.astype(int)
 
 
-def load_confusion(paths: Layout, name: str) -> pd.DataFrame | None:
+def load_confusion(layout: Layout, name: str) -> pd.DataFrame | None:
     """The confusion matrix of model ``name`` from ``plots/<name>/confusion.json``."""
-    rows = read_json_or_none(paths.plot_file(name, CONFUSION))
+    rows = read_plot(layout, name, CONFUSION)
     return None if rows is None else confusion_table(rows)
 
 
@@ -395,33 +282,3 @@ def card_summary(card: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(
         {"field": [k for k, _ in rows], "value": ["–" if v is None else str(v) for v in values]}
     ).set_index("field")
-
-
-__all__ = [
-    "CURVES",
-    "EXAMPLE_TWEETS",
-    "ExampleTweet",
-    "PreparedText",
-    "card_summary",
-    "compared_models",
-    "confusion_table",
-    "flatten_metrics",
-    "format_metric",
-    "format_percent",
-    "guess_text_column",
-    "has_word_characters",
-    "highlight_html",
-    "importance_frame",
-    "labelled_filename",
-    "legend_html",
-    "load_confusion",
-    "load_curves",
-    "load_metrics",
-    "metrics_table",
-    "model_stamp",
-    "prepare_text",
-    "read_json_or_none",
-    "text_like_columns",
-    "thin",
-    "trained_models",
-]

@@ -1,0 +1,84 @@
+"""Reading what the pipeline wrote, by :mod:`twcs_classifier.layout`: which models exist,
+their metrics, plot rows and the model card. Missing files read as ``None`` (or are left
+out), so the app can say what to build instead of failing."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .files import load_params
+from .layout import Layout
+from .models.base import META_FILE
+
+
+def read_json_or_none(path: str | Path) -> Any:
+    """The JSON in ``path``, or ``None`` if the file does not exist."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def model_stamp(directory: str | Path) -> int | None:
+    """When ``directory``'s ``model.json`` last changed (ns), ``None`` if absent.
+
+    The app keys its model cache on this, so a model rebuilt by ``dvc repro`` is
+    loaded again instead of the stale copy in memory.
+    """
+    meta = Path(directory) / META_FILE
+    try:
+        return meta.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+def configured_models(layout: Layout) -> list[str]:
+    """The models of ``compare.models`` in the project's params.yaml, in its order (none
+    when there is no params.yaml)."""
+    params = load_params(layout.params_file) if layout.params_file.is_file() else {}
+    return list((params.get("compare") or {}).get("models") or [])
+
+
+def _ordered(names: Iterable[str], preferred: Sequence[str]) -> list[str]:
+    names = set(names)
+    return [n for n in preferred if n in names] + sorted(names - set(preferred))
+
+
+def trained_models(layout: Layout) -> list[str]:
+    """Names of the saved models under ``models/`` (not ``selected``), in the order of
+    :func:`configured_models`, then any others by name."""
+    if not layout.models.is_dir():
+        return []
+    found = (d.name for d in layout.models.iterdir() if d != layout.selected and (d / META_FILE).is_file())
+    return _ordered(found, configured_models(layout))
+
+
+def compared_models(layout: Layout) -> list[str]:
+    """Models that have ``metrics/<name>.json``: in ``compare.json``'s rank order when
+    it exists, then any others in the order of :func:`configured_models`."""
+    if not layout.metrics.is_dir():
+        return []
+    present = {p.stem for p in layout.metrics.glob("*.json") if p != layout.compare_summary}
+    compare = read_json_or_none(layout.compare_summary) or {}
+    ranked = sorted(compare.get("models", {}).items(), key=lambda kv: kv[1].get("rank", math.inf))
+    first = [name for name, _ in ranked if name in present]
+    return first + _ordered(present - set(first), configured_models(layout))
+
+
+def load_metrics(layout: Layout, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``metrics/<name>.json`` for each name whose file exists, in the given order."""
+    out = {}
+    for name in names:
+        data = read_json_or_none(layout.metrics_file(name))
+        if data is not None:
+            out[name] = data
+    return out
+
+
+def read_plot(layout: Layout, model: str, plot: str) -> list[dict[str, Any]] | None:
+    """The rows of one of a model's plots, ``None`` if the file does not exist."""
+    return read_json_or_none(layout.plot_file(model, plot))

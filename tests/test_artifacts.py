@@ -1,0 +1,66 @@
+"""Reading what the pipeline wrote (twcs_classifier.artifacts), in temporary projects."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from conftest import write_json
+from test_app_view import METRICS
+
+from twcs_classifier import artifacts
+from twcs_classifier.layout import Layout
+
+
+def write_models(root: Path, models: list[str]) -> None:
+    """A params.yaml whose compare.models lists ``models``."""
+    (root / "params.yaml").write_text(yaml.safe_dump({"compare": {"models": models}}))
+
+
+def test_configured_models_come_from_params_yaml(tmp_path: Path) -> None:
+    assert artifacts.configured_models(Layout(tmp_path)) == []
+    write_models(tmp_path, ["b", "a"])
+    assert artifacts.configured_models(Layout(tmp_path)) == ["b", "a"]
+
+
+def test_trained_models_are_the_saved_ones_in_a_fixed_order(tmp_path: Path) -> None:
+    paths = Layout(tmp_path)
+    write_models(tmp_path, ["logreg", "simple_rnn", "lstm", "gru"])
+    assert artifacts.trained_models(paths) == []
+    for name in ("selected", "gru", "logreg", "zeta", "lstm"):
+        write_json(paths.model_dir(name) / "model.json", {"kind": "x"})
+    (paths.models / "half_written").mkdir()
+    assert artifacts.trained_models(paths) == ["logreg", "lstm", "gru", "zeta"]
+
+
+def test_compared_models_follow_the_ranking(tmp_path: Path) -> None:
+    paths = Layout(tmp_path)
+    write_models(tmp_path, ["logreg", "simple_rnn", "lstm", "gru"])
+    assert artifacts.compared_models(paths) == []
+    for name in ("logreg", "gru", "lstm"):
+        write_json(paths.metrics / f"{name}.json", {})
+    assert artifacts.compared_models(paths) == ["logreg", "lstm", "gru"]
+    write_json(paths.metrics / "compare.json", {"models": {"gru": {"rank": 1}, "logreg": {"rank": 2}}})
+    assert artifacts.compared_models(paths) == ["gru", "logreg", "lstm"]
+
+
+def test_model_stamp_changes_when_the_model_is_rebuilt(tmp_path: Path) -> None:
+    assert artifacts.model_stamp(tmp_path) is None
+    meta = tmp_path / "model.json"
+    meta.write_text("{}")
+    first = artifacts.model_stamp(tmp_path)
+    os.utime(meta, ns=(first + 10**9, first + 10**9))
+    assert artifacts.model_stamp(tmp_path) == first + 10**9
+
+
+def test_read_json_or_none(tmp_path: Path) -> None:
+    assert artifacts.read_json_or_none(tmp_path / "missing.json") is None
+    write_json(tmp_path / "a.json", {"x": 1})
+    assert artifacts.read_json_or_none(tmp_path / "a.json") == {"x": 1}
+
+
+def test_load_metrics_skips_missing_files(tmp_path: Path) -> None:
+    paths = Layout(tmp_path)
+    write_json(paths.metrics / "gru.json", METRICS)
+    assert list(artifacts.load_metrics(paths, ["logreg", "gru"])) == ["gru"]
