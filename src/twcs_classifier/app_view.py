@@ -175,6 +175,7 @@ def labelled_filename(upload_name: str) -> str:
     return f"{stem}_labelled.csv"
 
 
+# -- models page --------------------------------------------------------------------------------
 SPLIT_ORDER: tuple[str, ...] = (*CONDITIONS, "validation", "calibration", "timing")
 
 

@@ -136,16 +136,18 @@ class TextClassifier(ABC):
         p = expit(z / self.params["temperature"] if calibrated else z)
         return np.column_stack([1.0 - p, p])
 
+    def _logits_of(self, texts: Sequence[str]) -> np.ndarray:
+        items = as_text_list(texts)  # a TypeError names the first text that is not a string
+        return self.logits(items) if items else np.zeros(0)
+
     def probabilities(self, texts: Sequence[str]) -> Probabilities:
         """Calibrated and uncalibrated probabilities for raw texts, from one pass of the model."""
-        items = as_text_list(texts)
-        logits = self.logits(items) if items else np.zeros(0)
+        logits = self._logits_of(texts)
         return Probabilities(self.proba_from_logits(logits), self.proba_from_logits(logits, calibrated=False))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities for raw texts, as served (calibrated), shape ``(n, 2)``."""
-        items = as_text_list(texts)
-        return self.proba_from_logits(self.logits(items) if items else np.zeros(0))
+        return self.proba_from_logits(self._logits_of(texts))
 
     def save(self, directory: str | Path) -> None:
         """Write the fitted model and its ``model.json`` into ``directory``."""
