@@ -73,7 +73,7 @@ def main() -> None:
     print(f"{'model':<12}{'bucketing':>10}{'tweets/s':>12}{'epoch s':>10}")
     for name in names:
         for bucket in (False, True):
-            p = {**params[name], "epochs": args.epochs, "bucket_by_length": bucket, "patience": args.epochs}
+            p = {**params[name], "epochs": args.epochs, "epoch_size": len(frame), "bucket_by_length": bucket}
             model = build_model(p, seed=0, tokenizer=tokenizer)
             timer = EpochTimer()
             model._extra_callbacks = [timer]

@@ -1,4 +1,5 @@
-"""select: install the model named by select.model in models/selected with its card.
+"""select: install the model select.model chooses (a name, or ``best``: the best validation
+macro-F1) in models/selected with its card.
 
 Params: select.model.
 """
@@ -14,7 +15,8 @@ LAYOUT = Layout()
 
 def main() -> None:
     comparison = read_json(LAYOUT.compare_summary)
-    name = chosen_model(section(load_params(), "select")["model"], comparison)
+    validation_f1 = {name: row["val_f1_macro"] for name, row in comparison["models"].items()}
+    name = chosen_model(section(load_params(), "select")["model"], validation_f1).model
     install_model(LAYOUT.model_dir(name), LAYOUT.selected)
     card = model_card(
         name,

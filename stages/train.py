@@ -54,7 +54,7 @@ def main() -> None:
             "calibration": {"temperature": model.params["temperature"]},
             "timing": {"train_seconds": train_seconds, **evaluation.timing},
             "n_train": len(frames["train"]),
-            "params": {**model_params, "seed": seed},
+            "params": {**model_params, "seed": model.params["seed"]},
         },
     )
     t = evaluation.metrics["test"]

@@ -190,9 +190,11 @@ def test_card_summary_shows_the_headline_facts() -> None:
         "params": {"kind": "recurrent"},
         "metrics": {"test": {"accuracy": 0.97346938, "f1_macro": 0.9734, "roc_auc": 0.9956, "n": 2450}},
         "comparison": {"rank": 3, "rank_by": "test.f1_macro"},
+        "selection": {"model": "gru", "rule": "named", "reason": "select.model names gru"},
         "seed": 42,
     }
     summary = app_view.card_summary(card)["value"]
+    assert summary["chosen because"] == "select.model names gru"
     assert summary["model"] == "gru" and summary["kind"] == "recurrent"
     assert summary["rank"] == "3 by test.f1_macro"
     assert summary["test accuracy"] == "0.97347" and summary["test tweets"] == "2450"

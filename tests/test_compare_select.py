@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from twcs_classifier.compare import compare, rank_models, verdict
-from twcs_classifier.selection import fingerprint, install_model, model_card
+from twcs_classifier.errors import PipelineError
+from twcs_classifier.selection import BEST, Selection, chosen_model, fingerprint, install_model, model_card
 
 
 def m(f1: float, acc: float | None = None) -> dict:
@@ -22,6 +23,7 @@ def m(f1: float, acc: float | None = None) -> dict:
 
 
 METRICS = {"logreg": m(0.99), "simple_rnn": m(0.95), "lstm": m(0.96), "gru": m(0.97)}
+GRU = Selection("gru", "named", "select.model names gru")
 
 
 def test_ranking_is_by_test_metric_then_name() -> None:
@@ -32,12 +34,12 @@ def test_ranking_is_by_test_metric_then_name() -> None:
 def test_verdict_says_plainly_when_the_selected_model_is_beaten() -> None:
     text = verdict(METRICS, "gru")
     assert text.startswith("Warning: random split: the selected model, gru") and "logreg (0.9900)" in text
-    assert "2nd of 4" in text and "lstm" not in text
+    assert "2nd of 4" in text and "lstm" not in text and "one standard error: ±0.0099" in text
     assert verdict(METRICS, "logreg") == "Random split: the selected model, logreg, wins (f1_macro 0.9900)."
 
 
 def test_compare_outputs() -> None:
-    summary, table = compare(METRICS, "gru")
+    summary, table = compare(METRICS, GRU)
     assert summary["best"] == "logreg" and not summary["selected_is_best"]
     assert summary["models"]["gru"]["rank"] == 2
     assert "| 2 | **gru** | 0.9700 | 0.9700 |" in table
@@ -48,13 +50,13 @@ def test_compare_names_the_winner_of_each_condition() -> None:
     metrics = {name: dict(m) for name, m in METRICS.items()}
     for name, (unseen, masked) in {
         "logreg": (0.80, 0.90),
-        "gru": (0.92, 0.93),
+        "gru": (0.92, 0.90),
         "lstm": (0.90, 0.95),
         "simple_rnn": (0.85, 0.85),
     }.items():
         metrics[name]["test_unseen_brands"] = {**metrics[name]["test"], "f1_macro": unseen}
         metrics[name]["test_masked"] = {**metrics[name]["test"], "f1_macro": masked}
-    summary, table = compare(metrics, "gru")
+    summary, table = compare(metrics, GRU)
     assert summary["winners"] == {"test": "logreg", "test_unseen_brands": "gru", "test_masked": "lstm"}
     assert summary["verdicts"]["test_unseen_brands"].startswith("Unseen brands: the selected model, gru, wins")
     assert summary["verdicts"]["test_masked"].startswith("Warning: masked text: the selected model, gru")
@@ -67,7 +69,7 @@ def test_unknown_selected_model() -> None:
 
 
 def test_model_card_holds_what_a_user_needs() -> None:
-    summary, _ = compare(METRICS, "gru")
+    summary, _ = compare(METRICS, GRU)
     report = {"actual": {"train": {"n": 10}}, "seed": 42}
     card = model_card("gru", METRICS["gru"], summary, report, "abc", now=datetime(2026, 1, 2, tzinfo=UTC))
     assert card["model"] == "gru" and card["metrics"]["test"]["f1_macro"] == 0.97
@@ -97,3 +99,39 @@ def test_install_model_replaces_the_target(tmp_path: Path) -> None:
     assert sorted(p.name for p in dst.iterdir()) == ["model.json"]
     with pytest.raises(FileNotFoundError):
         install_model(tmp_path / "missing", dst)
+
+
+def test_a_gap_within_one_standard_error_is_called_a_tie_not_a_loss() -> None:
+    metrics = {"logreg": m(0.985), "gru": m(0.983)}
+    for split in metrics.values():
+        split["test"]["n"] = 1900  # one standard error at 0.985: 0.0028
+    text = verdict(metrics, "gru")
+    assert text == (
+        "Random split: the selected model, gru (f1_macro 0.9830, 2nd of 2), is within one standard error "
+        "(±0.0028) of logreg (0.9850): a tie at this test size."
+    )
+    metrics["gru"]["test"]["f1_macro"] = 0.981
+    assert verdict(metrics, "gru").startswith("Warning: random split")
+
+
+def test_select_best_takes_the_best_validation_f1_never_the_test() -> None:
+    validation_f1 = {"logreg": 0.97, "simple_rnn": 0.95, "lstm": 0.98, "gru": 0.98}
+    choice = chosen_model(BEST, validation_f1)
+    assert choice.model == "lstm" and choice.rule == BEST  # ties: the first in compare.models
+    assert "best validation macro-F1 (0.9800" in choice.reason and "logreg 0.9700" in choice.reason
+    # METRICS' test figures rank logreg first; the rule does not look at them.
+    metrics = {n: {**m(0.9), "test": m(1.0 if n == "logreg" else 0.5)["test"]} for n in validation_f1}
+    for n, f1 in validation_f1.items():
+        metrics[n]["validation"]["f1_macro"] = f1
+    summary, table = compare(metrics, chosen_model(BEST, validation_f1))
+    assert summary["selected"] == "lstm" and summary["selection"]["rule"] == BEST and "**lstm**" in table
+    assert chosen_model("gru", validation_f1) == Selection("gru", "named", "select.model names gru")
+    with pytest.raises(PipelineError, match=r"'bert', which was not trained[\s\S]*'best' or to one of: logreg"):
+        chosen_model("bert", validation_f1)
+
+
+def test_the_model_card_says_which_rule_chose_the_model() -> None:
+    summary, _ = compare(METRICS, chosen_model(BEST, {n: METRICS[n]["validation"]["f1_macro"] for n in METRICS}))
+    card = model_card("logreg", METRICS["logreg"], summary, {"actual": {}, "seed": 1}, "abc")
+    assert card["selection"]["rule"] == BEST and card["selection"]["model"] == "logreg"
+    assert "best validation macro-F1" in card["selection"]["reason"]

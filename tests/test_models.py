@@ -38,7 +38,15 @@ def data(n: int = 60, seed: int = 0) -> LabelledTexts:
     return LabelledTexts(texts, np.array(labels))
 
 
-TINY_RNN = {"kind": "recurrent", "embedding_dim": 8, "units": 8, "epochs": 6, "batch_size": 16, "learning_rate": 0.02}
+TINY_RNN = {
+    "kind": "recurrent",
+    "embedding_dim": 8,
+    "units": 8,
+    "ngram_buckets": 1024,
+    "epochs": 6,
+    "batch_size": 16,
+    "learning_rate": 0.02,
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +62,10 @@ def test_recurrent_model_learns_saves_and_takes_raw_strings(cell, tokenizer, tmp
     proba = model.predict_proba(["@Delta where is my bag", "@77 sorry, please DM us"])
     assert proba.shape == (2, 2) and np.allclose(proba.sum(axis=1), 1.0)
     assert proba[0, 1] > 0.5 > proba[1, 1]
-    # The exported raw-string model agrees with the trained network on token ids.
+    # The exported raw-string model (normalising in TensorFlow) agrees with the trained
+    # network on text normalised in Python.
     np.testing.assert_allclose(
-        model.predict_proba(val.texts), model.predict_proba_ids(tokenizer.encode(normalise_many(val.texts))), atol=1e-5
+        model.predict_proba(val.texts), model.predict_proba_clean(normalise_many(val.texts)), atol=1e-5
     )
     model.save(tmp_path / cell)
     loaded = load_model(tmp_path / cell)
@@ -175,27 +184,84 @@ def test_skops_file_with_foreign_types_is_refused(tmp_path: Path, monkeypatch) -
         load_model(tmp_path / "lr")
 
 
-def test_length_buckets_cover_every_tweet_once_and_cut_padding(tokenizer) -> None:
-    from twcs_classifier.models.recurrent import RecurrentClassifier
+def test_length_buckets_cover_every_tweet_once_and_group_similar_lengths() -> None:
+    from twcs_classifier.models.recurrent import BUCKET_BOUNDARIES, RecurrentClassifier
 
+    tokenizer = adapt_tokenizer(["w"], max_tokens=10, sequence_length=64)
     rng = np.random.default_rng(0)
-    lengths = rng.integers(1, 31, size=500)
-    ids = np.zeros((500, 30), dtype=np.int32)
-    for row, n in enumerate(lengths):
-        ids[row, :n] = rng.integers(2, 50, size=n)
+    lengths = rng.integers(1, 31, size=500).astype(np.int32)
+    texts = [" ".join(["w"] * int(n)) for n in lengths]
     labels = np.arange(500, dtype=np.float32)  # the label identifies the row
     model = RecurrentClassifier(batch_size=32, bucket_by_length=True, tokenizer=tokenizer)
-    ds = model._dataset(ids, labels, shuffle=True)
-    seen = []
-    batches = 0
+    ds = model._dataset(texts, lengths, labels, shuffle=True)
+    seen, batches = [], 0
     for x, y in ds:
         batches += 1
-        x, y = x.numpy(), y.numpy().astype(int)
-        assert x.shape[1] == lengths[y].max()  # cut to the longest tweet in the batch
-        for row, label in zip(x, y):
-            np.testing.assert_array_equal(row[: lengths[label]], ids[label, : lengths[label]])
-        seen += y.tolist()
+        rows = y.numpy().astype(int)
+        assert x.shape == (len(rows), 1)
+        assert [t.decode() for t in x.numpy()[:, 0]] == [texts[r] for r in rows]
+        # One bucket per batch: every length falls between the same two boundaries.
+        assert len(set(np.searchsorted(BUCKET_BOUNDARIES, lengths[rows], side="right"))) == 1
+        seen += rows.tolist()
     assert sorted(seen) == list(range(500))
     assert batches == int(ds.cardinality())
-    plain = RecurrentClassifier(batch_size=32, bucket_by_length=False, tokenizer=tokenizer)._dataset(ids, labels, False)
-    assert {x.shape[1] for x, _ in plain} == {30}
+    plain = RecurrentClassifier(batch_size=32, bucket_by_length=False, tokenizer=tokenizer)
+    assert [int(y.numpy()[0]) for _, y in plain._dataset(texts, lengths, labels, False)] == list(range(0, 500, 32))
+
+
+def test_mask_augment_masks_about_that_share_afresh_each_epoch(tokenizer) -> None:
+    from twcs_classifier.models.recurrent import RecurrentClassifier
+
+    texts = [f"@Brand{i} my order 12345 is late" for i in range(400)]
+    labels = np.arange(400, dtype=np.float32)
+    lengths = np.full(400, 6, dtype=np.int32)
+
+    def masked_rows(model, ds) -> set[int]:
+        rows = set()
+        for x, y in ds:
+            rows |= {int(r) for t, r in zip(x.numpy()[:, 0], y.numpy()) if t.decode().startswith("@user")}
+        return rows
+
+    model = RecurrentClassifier(batch_size=50, mask_augment=0.3, seed=3, tokenizer=tokenizer)
+    ds = model._dataset(texts, lengths, labels, shuffle=True)
+    first, second = masked_rows(model, ds), masked_rows(model, ds)
+    assert 80 < len(first) < 160 and 80 < len(second) < 160 and first != second
+    again = RecurrentClassifier(batch_size=50, mask_augment=0.3, seed=3, tokenizer=tokenizer)
+    assert masked_rows(again, again._dataset(texts, lengths, labels, shuffle=True)) == first  # seeded
+    assert not masked_rows(model, model._dataset(texts, lengths, labels, shuffle=False))  # never in validation
+
+
+def test_a_text_gets_the_same_probability_alone_or_in_any_batch(tokenizer) -> None:
+    train, val = data(80, 0), data(20, 1)
+    model = build_model({**TINY_RNN, "epochs": 2}, seed=1, tokenizer=tokenizer).fit(train, val)
+    texts = ["@Delta where is my bag", "ok", "@77 sorry to hear that, please DM us with your order number ^JK " * 3]
+    together = model.predict_proba(texts)
+    alone = np.vstack([model.predict_proba([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+
+
+def test_the_plain_word_level_design_is_a_choice_of_params(tokenizer) -> None:
+    plain = {"char_ngram_max": 0, "word_embedding": True, "bidirectional": False, "pooling": "last"}
+    model = build_model({**TINY_RNN, **plain, "epochs": 8}, seed=1, tokenizer=tokenizer).fit(data(80, 0), data(20, 1))
+    names = [layer.name for layer in model.network.layers]
+    assert "words" in names and "char_ngrams" not in names and "gru" in names and "max_over_time" not in names
+    proba = model.predict_proba(["@Delta where is my bag", "@77 sorry, please DM us"])
+    assert proba[0, 1] > 0.5 > proba[1, 1]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"pooling": "mean"}, "unknown pooling 'mean'"),
+        ({"char_ngram_max": 0, "word_embedding": False}, "has no input"),
+        ({"char_ngram_min": 4, "char_ngram_max": 3}, "do not make a range"),
+    ],
+)
+def test_recurrent_params_that_cannot_work_are_named(params, message) -> None:
+    with pytest.raises(PipelineError, match=message):
+        build_model({"kind": "recurrent", **params})
+
+
+def test_a_model_section_may_set_its_own_seed() -> None:
+    assert build_model({"kind": "logreg"}, seed=42).params["seed"] == 42
+    assert build_model({"kind": "logreg", "seed": 7}, seed=42).params["seed"] == 7

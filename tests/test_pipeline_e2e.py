@@ -135,14 +135,14 @@ def test_compare_and_select_outputs(built_project: Path) -> None:
     assert len(card["data_fingerprint"]["sha256_of_split_files"]) == 64
 
 
-def test_exported_gru_on_raw_text_matches_network_on_parquet_ids(built_project: Path) -> None:
+def test_exported_gru_on_raw_text_matches_network_on_parquet_clean_text(built_project: Path) -> None:
     from twcs_classifier.models import load_model
 
     model = load_model(built_project / "models/gru")
     test = pd.read_parquet(built_project / "data/processed/test.parquet")
     from_raw = model.predict_proba(test["text"].tolist())
-    from_ids = model.predict_proba_ids(np.stack(test["token_ids"].to_numpy()))
-    np.testing.assert_allclose(from_raw, from_ids, atol=1e-5)
+    from_clean = model.predict_proba_clean(test["clean_text"].tolist())
+    np.testing.assert_allclose(from_raw, from_clean, atol=1e-5)
 
 
 def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) -> None:

@@ -31,17 +31,6 @@ def test_only_training_text_enters_the_vocabulary() -> None:
     assert "validation" not in tok.vocabulary
 
 
-def test_raw_text_layer_matches_python_normalise_then_encode() -> None:
-    import tensorflow as tf
-
-    from twcs_classifier.text import normalise_many
-
-    tok = adapt_tokenizer(normalise_many(["Where’s my ORDER?!", "We are sorry ^JK"]), 50, 6)
-    raw = ["WHERE'S my order? https://t.co/x", "  we\nare SORRY! ^jk"]
-    from_raw = tok.layer(raw_text=True)(tf.constant(raw)).numpy()
-    assert from_raw.tolist() == tok.encode(normalise_many(raw)).tolist()
-
-
 def test_save_and_load_round_trip(tmp_path) -> None:
     tok = adapt_tokenizer(["ça va", "日本 語"], max_tokens=10, sequence_length=2)
     tok.save(tmp_path / "t.json")

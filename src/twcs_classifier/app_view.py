@@ -270,6 +270,7 @@ def card_summary(card: Mapping[str, Any]) -> pd.DataFrame:
     rows = [
         ("model", card.get("model")),
         ("kind", card.get("params", {}).get("kind")),
+        ("chosen because", card.get("selection", {}).get("reason")),
         ("rank", f"{comparison.get('rank')} by {comparison.get('rank_by')}" if comparison else None),
         ("test accuracy", test.get("accuracy")),
         ("test F1 (macro)", test.get("f1_macro")),

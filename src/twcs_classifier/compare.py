@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from .evaluation import CONDITIONS
+from .metrics import standard_error
+from .selection import Selection
 
 RANK_SPLIT = "test"
 
@@ -24,7 +27,10 @@ def _ordinal(k: int) -> str:
 def verdict(
     metrics: dict[str, dict[str, Any]], selected: str, rank_by: str = "f1_macro", split: str = RANK_SPLIT
 ) -> str:
-    """One sentence: does the selected model win on ``split`` ``rank_by``; if not, who beats it."""
+    """One sentence: does the selected model win on ``split`` ``rank_by``; if it does not but
+    trails the leader by at most one standard error of the leader's figure (a difference the
+    test split's size cannot tell from noise), it says so; otherwise a warning names who
+    beats it."""
     if selected not in metrics:
         raise ValueError(f"selected model {selected!r} has no metrics (have: {', '.join(sorted(metrics))})")
     order = rank_models(metrics, rank_by, split)
@@ -33,16 +39,28 @@ def verdict(
     beaten_by = [n for n in order if float(metrics[n][split][rank_by]) > sel]
     if not beaten_by:
         return f"{label.capitalize()}: the selected model, {selected}, wins ({rank_by} {sel:.4f})."
+    place = f"{_ordinal(order.index(selected) + 1)} of {len(order)}"
+    leader = order[0]
+    best = float(metrics[leader][split][rank_by])
+    se = standard_error(best, int(metrics[leader][split]["n"]))
+    if best - sel <= se:
+        return (
+            f"{label.capitalize()}: the selected model, {selected} ({rank_by} {sel:.4f}, {place}), is within one "
+            f"standard error (±{se:.4f}) of {leader} ({best:.4f}): a tie at this test size."
+        )
     return (
-        f"Warning: {label}: the selected model, {selected} ({rank_by} {sel:.4f}, "
-        f"{_ordinal(order.index(selected) + 1)} of {len(order)}), is beaten by "
+        f"Warning: {label}: the selected model, {selected} ({rank_by} {sel:.4f}, {place}), is beaten by "
         + ", ".join(f"{n} ({float(metrics[n][split][rank_by]):.4f})" for n in beaten_by)
-        + "."
+        + f" (one standard error: ±{se:.4f})."
     )
 
 
-def compare(metrics: dict[str, dict[str, Any]], selected: str, rank_by: str = "f1_macro") -> tuple[dict[str, Any], str]:
-    """The compare stage's outputs: a JSON summary and a Markdown table with the verdicts."""
+def compare(
+    metrics: dict[str, dict[str, Any]], selection: Selection, rank_by: str = "f1_macro"
+) -> tuple[dict[str, Any], str]:
+    """The compare stage's outputs: a JSON summary and a Markdown table with the verdicts
+    about the model ``selection`` chose."""
+    selected = selection.model
     order = rank_models(metrics, rank_by)
     conditions = [c for c in CONDITIONS if all(c in m for m in metrics.values())]
     sentences = {c: verdict(metrics, selected, rank_by, c) for c in conditions}
@@ -56,12 +74,14 @@ def compare(metrics: dict[str, dict[str, Any]], selected: str, rank_by: str = "f
                 k: m[c].get(k) for k in ("accuracy", "f1_macro", "roc_auc", "log_loss", "ece", "ece_uncalibrated")
             }
         row["val_accuracy"] = m["validation"]["accuracy"]
+        row["val_f1_macro"] = m["validation"]["f1_macro"]
         row["test_n"] = m["test"]["n"]
         row["train_seconds"] = m.get("timing", {}).get("train_seconds")
         rows.append(row)
     summary = {
         "rank_by": f"{RANK_SPLIT}.{rank_by}",
         "selected": selected,
+        "selection": asdict(selection),
         "best": order[0],
         "selected_is_best": order[0] == selected
         or float(metrics[selected][RANK_SPLIT][rank_by]) == float(metrics[order[0]][RANK_SPLIT][rank_by]),

@@ -7,7 +7,8 @@ import os
 import platform
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -19,14 +20,37 @@ from .evaluation import CONDITIONS
 LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "scikit-learn", "skops", "numpy", "pandas", "pyarrow", "dvc")
 
 
-def chosen_model(rule: str, comparison: dict[str, Any]) -> str:
-    """The model ``select.model`` names, which must be one that the compare stage ranked."""
-    if rule not in comparison["models"]:
+BEST = "best"
+"""The ``select.model`` value that picks the model with the best validation macro-F1."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which model ``select.model`` chose, and why, in words for the model card."""
+
+    model: str
+    rule: str
+    reason: str
+
+
+def chosen_model(rule: str, validation_f1: Mapping[str, float]) -> Selection:
+    """The model that ``select.model`` names: a trained model's name, or ``best``, the model
+    with the highest macro-F1 on the **validation** split (never a test split; ties go to the
+    first in ``validation_f1``'s order, which is ``compare.models``)."""
+    if rule == BEST:
+        model = max(validation_f1, key=lambda name: validation_f1[name])
+        others = ", ".join(f"{n} {v:.4f}" for n, v in validation_f1.items() if n != model)
+        reason = (
+            f"select.model is {BEST!r}: {model} has the best validation macro-F1 ({validation_f1[model]:.4f}; "
+            f"{others or 'no other model'})"
+        )
+        return Selection(model, BEST, reason)
+    if rule not in validation_f1:
         raise PipelineError(
             f"select.model is {rule!r}, which was not trained",
-            f"set select.model to one of: {', '.join(comparison['models'])}",
+            f"set select.model to {BEST!r} or to one of: {', '.join(validation_f1)}",
         )
-    return rule
+    return Selection(rule, "named", f"select.model names {rule}")
 
 
 def fingerprint(paths: Iterable[str | Path]) -> str:
@@ -66,6 +90,7 @@ def model_card(
         "metrics": {k: metrics[k] for k in ("validation", *CONDITIONS) if k in metrics},
         "calibration": metrics.get("calibration", {}),
         "timing": metrics.get("timing", {}),
+        "selection": comparison["selection"],
         "comparison": {
             "rank_by": comparison["rank_by"],
             "rank": comparison["models"][name]["rank"],

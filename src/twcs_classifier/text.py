@@ -3,8 +3,8 @@
 The rules are a table of regular expressions written in the subset that Python's
 :mod:`re` and RE2 (used by ``tf.strings.regex_replace``) read the same way. Python
 code (the cleaned-text column, the logistic regression's preprocessor) calls
-:func:`normalise`; the Keras models carry :func:`tf_normalise` inside their
-``TextVectorization`` layer, so a saved model takes raw tweets. A test checks that
+:func:`normalise`; the Keras models carry :func:`tf_normalise` inside them (their
+``Standardize`` layer), so a saved model takes raw tweets. A test checks that
 both give the same strings.
 """
 
@@ -101,11 +101,8 @@ def preprocess_many(texts: Iterable[str], masked: bool) -> list[str]:
 
 
 def tf_normalise(texts: Any) -> Any:
-    """The same rules as :func:`normalise`, as TensorFlow string ops.
-
-    Used as the ``standardize`` callable of the Keras ``TextVectorization`` layer,
-    so it runs inside a saved model on raw strings.
-    """
+    """The same rules as :func:`normalise`, as TensorFlow string ops, so a saved model
+    normalises raw strings itself (:class:`twcs_classifier.models.keras_parts.Standardize`)."""
     import tensorflow as tf
 
     out = tf.strings.lower(texts, encoding="utf-8")
@@ -114,15 +111,19 @@ def tf_normalise(texts: Any) -> Any:
     return out
 
 
-def tf_mask_normalise(texts: Any) -> Any:
-    """:data:`MASK_RULES` then :func:`tf_normalise`, as TensorFlow ops (the ``standardize``
-    step of models trained with ``clean_tokenize.mask``)."""
+def tf_mask(texts: Any) -> Any:
+    """The same rules as :func:`mask`, as TensorFlow string ops (on raw text)."""
     import tensorflow as tf
 
     out = texts
     for pattern, repl in MASK_RULES:
         out = tf.strings.regex_replace(out, pattern, repl)
-    return tf_normalise(out)
+    return out
+
+
+def tf_mask_normalise(texts: Any) -> Any:
+    """:func:`tf_mask` then :func:`tf_normalise` (models trained with ``clean_tokenize.mask``)."""
+    return tf_normalise(tf_mask(texts))
 
 
 def as_text_list(texts: Sequence[str] | Iterable[str]) -> list[str]:

@@ -1,9 +1,9 @@
-"""The vocabulary and the mapping from text to padded token ids.
+"""The vocabulary and the mapping from normalised text to padded token ids.
 
-One Keras ``TextVectorization`` layer does the tokenisation everywhere: adapted on
-the cleaned *training* text only, it writes the token ids of every split, and the
-same vocabulary goes into the saved models, where the layer's ``standardize`` step is
-:func:`twcs_classifier.text.tf_normalise` so they take raw tweets.
+The vocabulary is learnt from the cleaned *training* text only; a Keras
+``TextVectorization`` layer with it writes the token ids of every split (the
+clean_tokenize stage), and the recurrent models that read whole words take the same
+vocabulary into their saved ``.keras`` file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from . import text
 from .runtime import keras, tensorflow
 
 PAD, OOV = "", "[UNK]"
@@ -53,16 +52,12 @@ class Tokenizer:
             mask=bool(data.get("mask", False)),
         )
 
-    def layer(self, raw_text: bool) -> Any:
-        """A ``TextVectorization`` layer with this vocabulary.
-
-        With ``raw_text=True`` it normalises (and, with ``mask``, masks) its input
-        itself, for saved models; with ``raw_text=False`` it expects text already
-        passed through :func:`twcs_classifier.text.preprocess_many`.
-        """
+    def layer(self) -> Any:
+        """A ``TextVectorization`` layer with this vocabulary, for text already passed
+        through :func:`twcs_classifier.text.preprocess_many`."""
         return keras().layers.TextVectorization(
             max_tokens=self.vocab_size,
-            standardize=registered_standardize(self.mask) if raw_text else None,
+            standardize=None,
             split="whitespace",
             output_mode="int",
             output_sequence_length=self.sequence_length,
@@ -73,7 +68,7 @@ class Tokenizer:
     def encode(self, clean_texts: Sequence[str], batch_size: int = 8192) -> np.ndarray:
         """Token ids of already-normalised texts, padded or cut to ``sequence_length``."""
         tf = tensorflow()
-        layer = self.layer(raw_text=False)
+        layer = self.layer()
         out = [np.zeros((0, self.sequence_length), dtype=np.int32)]
         for start in range(0, len(clean_texts), batch_size):
             chunk = tf.constant(list(clean_texts[start : start + batch_size]), dtype=tf.string)
@@ -99,22 +94,3 @@ def adapt_tokenizer(
     counts.pop("", None)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: max_tokens - 2]
     return Tokenizer(vocabulary=(PAD, OOV, *[tok for tok, _ in ranked]), sequence_length=sequence_length, mask=mask)
-
-
-def registered_standardize(masked: bool) -> Any:
-    """:func:`~twcs_classifier.text.tf_normalise` (or, masked,
-    :func:`~twcs_classifier.text.tf_mask_normalise`), registered with Keras so that
-    saved models can name it and load it again."""
-    saving = keras().saving
-    fn = text.tf_mask_normalise if masked else text.tf_normalise
-    key = f"twcs_classifier>{fn.__name__}"
-    registered = saving.get_registered_object(key)
-    if registered is None:
-        registered = saving.register_keras_serializable(package="twcs_classifier", name=fn.__name__)(fn)
-    return registered
-
-
-def register_standardizers() -> None:
-    """Register every standardize function (call before loading a saved Keras model)."""
-    registered_standardize(False)
-    registered_standardize(True)

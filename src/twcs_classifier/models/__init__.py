@@ -42,15 +42,18 @@ def build_model(
     """A new, unfitted model from one ``models.<name>`` params section.
 
     The section's ``kind`` picks the class; the rest are its params. The pipeline adds the
-    seed, the clean_tokenize stage's ``tokenizer`` (every model reads text masked or not as
-    it says; a model that reads token ids is given it) and ``log_dir`` for training curves.
+    seed (``base.seed``, unless the section sets its own ``seed``, e.g. for a study of seeds:
+    ``dvc exp run -S models.gru.seed=1``), the clean_tokenize stage's ``tokenizer`` (every
+    model reads text masked or not as it says; a model that reads the vocabulary is given it)
+    and ``log_dir`` for training curves.
     """
     params = dict(params)
     cls = model_class(params.pop("kind", None))
     if tokenizer is not None:
         params.setdefault("mask", tokenizer.mask)
+    params.setdefault("seed", seed)
     context = {"tokenizer": tokenizer} if cls.needs_tokenizer else {}
-    return cls(seed=seed, log_dir=log_dir, **params, **context)
+    return cls(log_dir=log_dir, **params, **context)
 
 
 def load_model(directory: str | Path) -> TextClassifier:
