@@ -5,18 +5,21 @@ Params: compare.models, compare.rank_by, select.model.
 
 from twcs_classifier.compare import compare
 from twcs_classifier.errors import run_stage
-from twcs_classifier.files import load_params, read_json, section, write_json, write_text
+from twcs_classifier.files import read_json, write_json, write_text
 from twcs_classifier.layout import Layout
+from twcs_classifier.params import load_params
+from twcs_classifier.selection import resolve_model
 
 LAYOUT = Layout()
 
 
 def main() -> None:
     params = load_params()
-    p = section(params, "compare")
-    selected = section(params, "select")["model"]
-    metrics = {name: read_json(LAYOUT.metrics_file(name)) for name in p["models"]}
-    summary, table = compare(metrics, selected, p["rank_by"])
+    metrics = {
+        name: read_json(LAYOUT.metrics_file(name), rebuild=f"dvc repro train@{name}") for name in params.compare.models
+    }
+    selected = resolve_model(params.select.model, metrics)
+    summary, table = compare(metrics, selected, params.compare.rank_by)
     write_json(LAYOUT.compare_summary, summary)
     write_text(LAYOUT.compare_table, table)
     print(table)

@@ -8,7 +8,6 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from ..errors import PipelineError
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
 from ..text import as_text_list, preprocess_many
@@ -44,6 +43,16 @@ class RecurrentClassifier(TextClassifier):
         "bucket_by_length": True,
         "mixed_precision": False,
     }
+    constraints: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "cell": {"choices": CELLS},
+        "embedding_dim": {"ge": 1},
+        "units": {"ge": 1},
+        "dropout": {"ge": 0.0, "lt": 1.0},
+        "epochs": {"ge": 1},
+        "batch_size": {"ge": 1},
+        "learning_rate": {"gt": 0.0},
+        "patience": {"ge": 0},
+    }
     needs_tokenizer: ClassVar[bool] = True
     importance_explanation: ClassVar[str] = (
         "For each word, how much the log-odds of *inbound* drop when that word is left out "
@@ -51,11 +60,7 @@ class RecurrentClassifier(TextClassifier):
     )
 
     def __init__(self, tokenizer: Tokenizer | None = None, log_dir: str | None = None, **params: Any) -> None:
-        super().__init__(log_dir, **params)
-        if self.params["cell"] not in CELLS:
-            raise PipelineError(
-                f"unknown recurrent cell {self.params['cell']!r}", f"set cell to one of: {', '.join(CELLS)}"
-            )
+        super().__init__(log_dir, **params)  # the cell is one of CELLS (constraints)
         self.tokenizer = tokenizer
         self.network: Any = None  # token ids -> inbound logit
         self.model: Any = None  # raw strings -> inbound probability (what is saved)
