@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from twcs_classifier.compare import compare, rank_models, verdict
+from twcs_classifier.errors import PipelineError
 from twcs_classifier.selection import fingerprint, install_model, model_card
 
 
@@ -95,5 +96,8 @@ def test_install_model_replaces_the_target(tmp_path: Path) -> None:
     (dst / "stale.txt").write_text("old")
     install_model(src, dst)
     assert sorted(p.name for p in dst.iterdir()) == ["model.json"]
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(PipelineError, match="no model directory"):
         install_model(tmp_path / "missing", dst)
+    assert sorted(p.name for p in dst.iterdir()) == ["model.json"]  # a failed install keeps the old one
+    assert oct(dst.stat().st_mode & 0o777) != oct(0o700)  # a normal folder's mode, not mkdtemp's
+    assert not list(tmp_path.glob(".selected.*"))  # no temporary folder left behind
