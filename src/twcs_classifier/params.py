@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-import annotated_types as at
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
@@ -292,11 +291,11 @@ def allowed_values(field: FieldInfo) -> str:
         names = {bool: "true or false", int: "a whole number", float: "a number", str: "a text"}
         text = names.get(annotation, "a list (e.g. [a, b])" if get_origin(annotation) is list else "a value")
         bounds = []
-        for meta in field.metadata:
+        for meta in field.metadata:  # annotated-types constraints: Ge(ge=1), MinLen(min_length=1), ...
             for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-                if isinstance(meta, getattr(at, attr.capitalize())):
+                if getattr(meta, attr, None) is not None:
                     bounds.append(f"{sign} {getattr(meta, attr)}")
-            if isinstance(meta, at.MinLen) and meta.min_length:
+            if getattr(meta, "min_length", None):
                 bounds.append("not empty")
         if bounds:
             text += " " + " and ".join(bounds)
