@@ -244,7 +244,8 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
     # browser test checks that number on the real page).
     assert f"of at most {st.get_option('server.maxUploadSize')} MB" in messages(at.caption)
     at = upload(at, "tweets.csv", csv_bytes(SMALL_CSV))
-    column = at.selectbox(key=at.selectbox[0].key)
+    column = next(box for box in at.selectbox if box.key.startswith("column_"))
+    assert at.selectbox(key="csv_encoding").value == "utf-8"
     assert column.value == "text" and column.options == ["author_id", "text"]
     at = label_csv(at)
     assert at.progress[0].value == 100
@@ -301,7 +302,7 @@ def test_blank_cells_get_no_label_and_are_counted(project: Path, downloads: dict
 @pytest.mark.parametrize(
     ("data", "says"),
     [
-        (b"text,n\nhello,1\nthere,2,3\n", "line 3 of ragged.csv has 3 fields"),
+        (b"text,n\nhello,1\nthere,2,3\n", "Line 3 of ragged.csv has 3 fields"),
         (b"text,text\na,b\n", "'text' more than once"),
     ],
     ids=["ragged", "duplicate-header"],
