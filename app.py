@@ -110,8 +110,11 @@ def one_tweet_page() -> None:
 
 def show_prediction(model: TextClassifier, raw: str, changed: bool) -> None:
     prepared = app_view.prepare_text(raw, MAX_CHARS)
-    if prepared.blank:
-        st.warning("There is nothing to label: the text is empty or only spaces. Type or paste a tweet first.")
+    if serving.blank_mask(model, [prepared.text])[0]:
+        st.warning(
+            "There is nothing to label: the text is empty, or nothing is left of it once normalised "
+            "(only spaces). Type or paste a tweet first."
+        )
         return
     if changed:
         st.caption("You have edited the text since: press **Predict** to label the new text.")
@@ -145,14 +148,20 @@ def show_prediction(model: TextClassifier, raw: str, changed: bool) -> None:
 
 
 # -- a CSV ------------------------------------------------------------------------------------------
-def read_upload(upload) -> pd.DataFrame | None:
-    """The uploaded CSV as a frame, read once per file; ``None`` after saying what is wrong."""
+ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16")
+"""The encodings a CSV may be read in; UTF-8 (strict) unless the user picks another."""
+
+
+def read_upload(upload, encoding: str) -> pd.DataFrame | None:
+    """The uploaded CSV as a frame, read once per file and encoding; ``None`` after saying
+    what is wrong."""
     cached = st.session_state.get("csv_frame")
-    if cached is None or cached[0] != upload.file_id:
+    key = (upload.file_id, encoding)
+    if cached is None or cached[0] != key:
         try:
-            cached = (upload.file_id, serving.read_csv_upload(upload))
+            cached = (key, serving.read_csv_upload(upload, encoding, name=upload.name))
         except PipelineError as err:
-            cached = (upload.file_id, err)
+            cached = (key, err)
         st.session_state["csv_frame"] = cached
     if isinstance(cached[1], PipelineError):
         show_error(cached[1])
@@ -163,19 +172,21 @@ def read_upload(upload) -> pd.DataFrame | None:
 def csv_page() -> None:
     st.header("A CSV of tweets")
     st.caption(
-        f"Upload a CSV with a header row and one tweet per row, in UTF-8 or Latin-1, of at most "
-        f"{st.get_option('server.maxUploadSize')} MB. Texts longer than {MAX_CHARS:,} characters are cut. "
-        "Every row gets the predicted label and the probability of each class."
+        f"Upload a CSV with a header row and one tweet per row, of at most "
+        f"{st.get_option('server.maxUploadSize')} MB, in UTF-8 (or pick its encoding). Texts longer than "
+        f"{MAX_CHARS:,} characters are cut. Every row gets the predicted label and the probability of each "
+        "class; rows without text (empty or only spaces) get none and are counted."
     )
     model = get_model(SELECTED)
     if model is None:
         return
     upload = st.file_uploader("CSV file", type=["csv"], key="csv_upload")
+    encoding = st.selectbox("Encoding", ENCODINGS, key="csv_encoding", help="How the file's text is stored.")
     if upload is None:  # nothing uploaded, or the file was removed: let go of the last one
         st.session_state.pop("csv_frame", None)
         st.session_state.pop("csv_result", None)
         return
-    frame = read_upload(upload)
+    frame = read_upload(upload, encoding)
     if frame is None:
         return
     columns = ", ".join(map(str, frame.columns))
@@ -194,7 +205,7 @@ def csv_page() -> None:
         "Text column", candidates, index=candidates.index(guess) if guess else 0, key=f"column_{upload.file_id}"
     )
     st.caption(f"{len(frame):,} rows; columns: {columns}.")
-    key = (upload.file_id, column, artifacts.model_stamp(PATHS.selected))
+    key = (upload.file_id, encoding, column, artifacts.model_stamp(PATHS.selected))
     if st.button("Label the tweets", type="primary", key="label_csv"):
         st.session_state.pop("csv_result", None)
         bar = st.progress(0.0, text="Labelling…")
@@ -207,9 +218,9 @@ def csv_page() -> None:
         )
         st.session_state["csv_result"] = {
             "key": key,
-            "counts": serving.prediction_counts(result),
-            "preview": result.head(50),
-            "csv": serving.to_csv_bytes(result),
+            "counts": result.counts,
+            "preview": result.frame.head(50),
+            "csv": serving.to_csv_bytes(result.frame),
             "name": app_view.labelled_filename(upload.name),
         }
         del result

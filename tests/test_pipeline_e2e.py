@@ -49,9 +49,9 @@ def ran_stages(output: str) -> list[str]:
 
 def test_extract_outputs(built_project: Path) -> None:
     report = read(built_project, "data/interim/extract_report.json")
-    assert report["rows_parsed"] == 43796
+    assert report["rows_read"] == 43796
     dropped = sum(v for k, v in report.items() if k.startswith("dropped_"))
-    assert report["rows_written"] == report["rows_parsed"] - dropped + report["dropped_unparseable"]
+    assert report["rows_written"] == report["rows_read"] - dropped  # every record accounted for
     assert report["inbound"] == 6195 and report["outbound"] == 37601
     tweets = pd.read_parquet(built_project / "data/interim/tweets.parquet")
     assert len(tweets) == report["rows_written"]
@@ -62,8 +62,9 @@ def test_extract_outputs(built_project: Path) -> None:
 def test_sample_outputs(built_project: Path) -> None:
     report = read(built_project, "data/splits/sample_report.json")
     assert all(report["checks"].values()), report["checks"]
-    # The sample holds fewer inbound tweets than the defaults ask for: it says so.
-    assert report["warnings"] and report["actual"]["train"]["n"] < report["requested"]["train"]
+    # The test split gets what was asked; train takes the rest, fewer than asked: it says so.
+    assert report["actual"]["test"]["n"] == report["requested"]["test"] == 2000
+    assert report["warnings"] and report["min_split"] <= report["actual"]["train"]["n"] < report["requested"]["train"]
     splits = {s: pd.read_parquet(built_project / f"data/splits/{s}.parquet") for s in ("train", "val", "test")}
     for name, frame in splits.items():
         assert len(frame) == report["actual"][name]["n"] and frame["label"].mean() == 0.5
@@ -176,6 +177,7 @@ def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) ->
     assert summary == {"out": str(dst), "rows": 3, "inbound": 1, "outbound": 1, "missing_text": 1}
     result = pd.read_csv(dst)
     assert list(result.columns) == ["id", "tweet", "predicted_label", "p_inbound", "p_outbound", "confidence"]
+    assert result["tweet"][0] == "'@Delta lost my bag"  # safe to open in a spreadsheet
 
 
 def test_cli_without_a_model_explains(tmp_path: Path) -> None:
