@@ -20,12 +20,7 @@ def m(f1: float, acc: float | None = None) -> dict:
         "average_precision": 0.99,
         "log_loss": 0.1,
         "n": 100,
-        "confusion": {
-            "tn": 50,
-            "fp": 0,
-            "fn": round(100 * (1 - (acc or f1))),
-            "tp": 50 - round(100 * (1 - (acc or f1))),
-        },
+        "confusion": {"tn": 50, "fp": 0, "fn": wrong, "tp": 50 - wrong},
     }
     return {"validation": dict(split), "test": dict(split), "timing": {"train_seconds": 1.5}, "params": {"x": 1}}
 
