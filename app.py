@@ -283,7 +283,10 @@ def models_page() -> None:
         for sentence in compare.get("verdicts", {"test": compare["verdict"]}).values():
             (st.warning if sentence.startswith("Warning") else st.success)(sentence)
     st.subheader("Metrics", anchor=False)
-    st.caption(f"From `{NAMED.metrics_file('<model>')}`: the numbers `dvc metrics show` prints.")
+    st.caption(
+        f"From `{NAMED.details_file('<model>')}` (`dvc metrics show` prints the headline, "
+        f"`{NAMED.metrics_file('<model>')}`) and the seconds in `{NAMED.timing_file('<model>')}`."
+    )
     table = app_view.metrics_table(artifacts.load_metrics(PATHS, names))
     st.dataframe(table.style.format(app_view.format_metric), height=420)
 

@@ -1,5 +1,6 @@
 """compare: rank the trained models -> metrics/compare.json and metrics/compare.md.
 
+Reads each model's metrics/details/<model>.json (never the timings, which change on every run).
 Params: compare.models, compare.rank_by, select.model.
 """
 
@@ -16,7 +17,7 @@ LAYOUT = Layout()
 def main() -> None:
     params = load_params()
     metrics = {
-        name: read_json(LAYOUT.metrics_file(name), rebuild=f"dvc repro train@{name}") for name in params.compare.models
+        name: read_json(LAYOUT.details_file(name), rebuild=f"dvc repro train@{name}") for name in params.compare.models
     }
     selection = chosen_model(params.select.model, metrics)
     summary, table = compare(metrics, selection, params.compare.rank_by)

@@ -2,7 +2,8 @@
 macro-F1) in models/selected with its card.
 
 A model that trained no epochs, or whose validation accuracy is no better than chance, is
-refused. Params: select.model.
+refused. The card takes the metrics from metrics/details/<model>.json and the params from the
+model's own model.json. Params: select.model.
 """
 
 from twcs_classifier.errors import run_stage
@@ -19,11 +20,12 @@ def main() -> None:
     params = load_params()
     comparison = read_json(LAYOUT.compare_summary, rebuild="dvc repro compare")
     name = installed_model(params.select.model, comparison)
-    metrics = read_json(LAYOUT.metrics_file(name), rebuild=f"dvc repro train@{name}")
+    metrics = read_json(LAYOUT.details_file(name), rebuild=f"dvc repro train@{name}")
     check_servable(name, metrics)
     install_model(LAYOUT.model_dir(name), LAYOUT.selected)
     card = model_card(
         name,
+        read_json(LAYOUT.model_meta(name), rebuild=f"dvc repro train@{name}"),
         metrics,
         comparison,
         read_json(LAYOUT.sample_report, rebuild="dvc repro sample"),

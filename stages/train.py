@@ -3,7 +3,9 @@ condition, save it.
 
 Usage: python -m stages.train <model>   (a name under ``models`` in params.yaml)
 Params: base.seed, models.<model>.
-Writes models/<model>/, metrics/<model>.json, plots/<model>/ and reports/errors_<model>.csv.
+Writes models/<model>/, metrics/details/<model>.json (every number scoring gave),
+metrics/<model>.json (its headline: what `dvc metrics show` prints), plots/<model>/,
+reports/errors_<model>.csv and reports/timing_<model>.json (seconds; no stage reads them).
 """
 
 import sys
@@ -13,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from twcs_classifier.errors import PipelineError, run_stage
-from twcs_classifier.evaluation import eval_sets, evaluate_all
+from twcs_classifier.evaluation import eval_sets, evaluate_all, headline_metrics
 from twcs_classifier.files import atomic_dir, write_csv, write_json
 from twcs_classifier.layout import Layout
 from twcs_classifier.models import LabelledTexts, build_model
@@ -49,18 +51,15 @@ def main() -> None:
         write_json(LAYOUT.plot_file(name, plot), rows)
     write_csv(LAYOUT.errors_file(name), evaluation.mistakes)
     epochs = model.epochs_trained
-    write_json(
-        LAYOUT.metrics_file(name),
-        {
-            "model": name,
-            **evaluation.metrics,
-            "calibration": {"temperature": model.params["temperature"]},
-            "timing": {"train_seconds": train_seconds, **evaluation.timing},
-            **({"training": {"epochs_trained": epochs}} if epochs is not None else {}),
-            "n_train": len(frames["train"]),
-            "params": {**model_params, "seed": model.params["seed"]},
-        },
-    )
+    details = {
+        **evaluation.metrics,
+        "calibration": {"temperature": model.params["temperature"]},
+        **({"training": {"epochs_trained": epochs}} if epochs is not None else {}),
+        "n_train": len(frames["train"]),
+    }
+    write_json(LAYOUT.details_file(name), details)
+    write_json(LAYOUT.metrics_file(name), headline_metrics(details))
+    write_json(LAYOUT.timing_file(name), {"train_seconds": train_seconds, **evaluation.timing})
     t = evaluation.metrics["test"]
     print(
         f"train@{name}: test accuracy {t['accuracy']:.4f}, F1 {t['f1_macro']:.4f}, ECE {t['ece']:.4f} "

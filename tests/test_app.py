@@ -372,11 +372,14 @@ def test_models_page_shows_metrics_plots_and_the_card(project: Path) -> None:
 
     table = at.dataframe[0].value
     assert sorted(table.columns) == sorted(MODELS)
+    paths = Layout(project)
     for name in MODELS:
-        metrics = artifacts.read_json_or_none(project / "metrics" / f"{name}.json")
+        metrics = artifacts.read_json_or_none(paths.details_file(name))
         for key in ("accuracy", "f1_macro", "roc_auc", "average_precision", "log_loss", "n"):
             assert table.loc[f"test.{key}", name] == pytest.approx(metrics["test"][key])
         assert table.loc["validation.accuracy", name] == pytest.approx(metrics["validation"]["accuracy"])
+        timing = artifacts.read_json_or_none(paths.timing_file(name))
+        assert table.loc["timing.train_seconds", name] == pytest.approx(timing["train_seconds"]) > 0
 
     charts = at.get("vega_lite_chart")
     assert len(charts) == 5  # three reliability diagrams, ROC, precision-recall
@@ -388,7 +391,7 @@ def test_models_page_shows_metrics_plots_and_the_card(project: Path) -> None:
     assert len(matrices) == len(MODELS)
     names = artifacts.compared_models(Layout(project))
     for name, matrix in zip(names, matrices):
-        confusion = artifacts.read_json_or_none(project / "metrics" / f"{name}.json")["test"]["confusion"]
+        confusion = artifacts.read_json_or_none(paths.details_file(name))["test"]["confusion"]
         values = matrix.value
         assert values.loc["actual inbound", "predicted inbound"] == confusion["tp"]
         assert values.loc["actual inbound", "predicted outbound"] == confusion["fn"]

@@ -64,3 +64,14 @@ def test_load_metrics_skips_missing_files(tmp_path: Path) -> None:
     paths = Layout(tmp_path)
     write_json(paths.metrics / "gru.json", METRICS)
     assert list(artifacts.load_metrics(paths, ["logreg", "gru"])) == ["gru"]
+
+
+def test_load_metrics_reads_the_details_and_the_timings(tmp_path: Path) -> None:
+    paths = Layout(tmp_path)
+    write_json(paths.metrics_file("gru"), {"test": {"accuracy": 0.9}})
+    write_json(paths.metrics_file("lstm"), {"test": {"accuracy": 0.8}})
+    write_json(paths.details_file("gru"), {"test": {"accuracy": 0.9, "n": 20}})
+    write_json(paths.timing_file("gru"), {"train_seconds": 8.5})
+    loaded = artifacts.load_metrics(paths, ["gru", "lstm"])
+    assert loaded["gru"] == {"test": {"accuracy": 0.9, "n": 20}, "timing": {"train_seconds": 8.5}}
+    assert loaded["lstm"] == {"test": {"accuracy": 0.8}}  # the headline alone, without details or timings

@@ -22,10 +22,12 @@ def m(f1: float, acc: float | None = None) -> dict:
         "n": 100,
         "confusion": {"tn": 50, "fp": 0, "fn": wrong, "tp": 50 - wrong},
     }
-    return {"validation": dict(split), "test": dict(split), "timing": {"train_seconds": 1.5}, "params": {"x": 1}}
+    return {"validation": dict(split), "test": dict(split), "calibration": {"temperature": 1.2}, "n_train": 80}
 
 
 METRICS = {"logreg": m(0.99), "simple_rnn": m(0.95), "lstm": m(0.96), "gru": m(0.97)}
+META = {"kind": "recurrent", "params": {"cell": "gru", "units": 64, "seed": 42, "temperature": 1.2}}
+"""A saved model's model.json."""
 GRU = Selection("gru", "named", "select.model names gru")
 
 
@@ -74,8 +76,11 @@ def test_unknown_selected_model() -> None:
 def test_model_card_holds_what_a_user_needs() -> None:
     summary, _ = compare(METRICS, GRU)
     report = {"actual": {"train": {"n": 10}}, "seed": 42}
-    card = model_card("gru", METRICS["gru"], summary, report, "abc", now=datetime(2026, 1, 2, tzinfo=UTC))
+    card = model_card("gru", META, METRICS["gru"], summary, report, "abc", now=datetime(2026, 1, 2, tzinfo=UTC))
     assert card["model"] == "gru" and card["metrics"]["test"]["f1_macro"] == 0.97
+    assert card["params"] == {"kind": "recurrent", "cell": "gru", "units": 64, "seed": 42, "temperature": 1.2}
+    assert card["calibration"] == {"temperature": 1.2} and card["training"]["n_train"] == 80
+    assert "timing" not in card  # select does not depend on the timings, which change on every run
     assert card["comparison"]["selected_is_best"] is False and "logreg" in card["comparison"]["verdict"]
     assert card["splits"] == {"train": {"n": 10}} and card["data_fingerprint"]["sha256_of_split_files"] == "abc"
     assert card["created"] == "2026-01-02T00:00:00+00:00"
@@ -145,6 +150,6 @@ def test_select_best_passes_over_a_model_unfit_to_serve() -> None:
 
 def test_the_model_card_says_which_rule_chose_the_model() -> None:
     summary, _ = compare(METRICS, chosen_model(BEST, METRICS))
-    card = model_card("logreg", METRICS["logreg"], summary, {"actual": {}, "seed": 1}, "abc")
+    card = model_card("logreg", {"kind": "logreg"}, METRICS["logreg"], summary, {"actual": {}, "seed": 1}, "abc")
     assert card["selection"]["rule"] == BEST and card["selection"]["model"] == "logreg"
     assert "best validation macro-F1" in card["selection"]["reason"]

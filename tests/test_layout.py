@@ -123,8 +123,22 @@ def test_every_plot_in_dvc_yaml_is_a_layout_path_of_a_compared_model() -> None:
 def test_compare_and_select_depend_on_every_compared_model() -> None:
     stages = dvc_stages()
     for name in MODELS:
-        assert posix(LAYOUT.metrics_file(name)) in stages["compare"]["deps"], name
+        assert posix(LAYOUT.details_file(name)) in stages["compare"]["deps"], name
+        assert posix(LAYOUT.details_file(name)) in stages["select"]["deps"], name
         assert posix(LAYOUT.model_dir(name)) in stages["select"]["deps"], name
+
+
+def test_no_stage_depends_on_the_timings_and_they_are_no_metrics() -> None:
+    """Timings change on every run: a dependency on them would rerun compare and select, and as
+    metrics they would fill `dvc metrics diff` after a rerun that changed nothing else."""
+    timings = {posix(LAYOUT.timing_file(name)) for name in MODELS}
+    for address, stage in dvc_stages().items():
+        assert not timings & set(stage["deps"]), address
+    for name, stage in DVC_YAML["stages"].items():
+        metrics = _paths(stage.get("metrics", []), {"model": "x"})
+        assert not any("timing" in str(path) for path in metrics), name
+    train = DVC_YAML["stages"]["train"]
+    assert [next(iter(e)) for e in train["metrics"]] == ["metrics/${item.model}.json"]
 
 
 def test_dvc_yaml_plots_every_plot_of_every_compared_model() -> None:

@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import EPOCH_MODELS, MODELS, dvc
+from conftest import E2E_OVERRIDES, EPOCH_MODELS, MODELS, dvc
+
+from twcs_classifier.evaluation import headline_metrics
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +65,7 @@ def test_sample_outputs(built_project: Path) -> None:
     report = read(built_project, "data/splits/sample_report.json")
     assert all(report["checks"].values()), report["checks"]
     # The test split gets what was asked; train takes the rest, fewer than asked: it says so.
-    assert report["actual"]["test"]["n"] == report["requested"]["test"] == 2000
+    assert report["actual"]["test"]["n"] == report["requested"]["test"] == E2E_OVERRIDES["sample"]["n_test"]
     assert report["warnings"] and report["min_split"] <= report["actual"]["train"]["n"] < report["requested"]["train"]
     splits = {s: pd.read_parquet(built_project / f"data/splits/{s}.parquet") for s in ("train", "val", "test")}
     for name, frame in splits.items():
@@ -88,15 +90,18 @@ def test_clean_tokenize_outputs(built_project: Path) -> None:
 
 @pytest.mark.parametrize("model", MODELS)
 def test_train_outputs(built_project: Path, model: str) -> None:
-    metrics = read(built_project, f"metrics/{model}.json")
+    details = read(built_project, f"metrics/details/{model}.json")
     for split in ("validation", "test", "test_unseen_brands", "test_masked"):
-        assert set(metrics[split]) >= SPLIT_KEYS, split
-        assert 0.5 < metrics[split]["accuracy"] <= 1.0
-        assert 0 <= metrics[split]["ece"] < 0.5 and 0 <= metrics[split]["ece_uncalibrated"] < 0.5
-    assert metrics["timing"]["train_seconds"] > 0 and metrics["params"]["seed"] == 42
-    assert metrics["calibration"]["temperature"] > 0
-    assert metrics["calibration"]["temperature"] != 1.0  # fitted on validation for every model
-    assert (built_project / f"models/{model}/model.json").exists()
+        assert set(details[split]) >= SPLIT_KEYS, split
+        assert 0.5 < details[split]["accuracy"] <= 1.0
+        assert 0 <= details[split]["ece"] < 0.5 and 0 <= details[split]["ece_uncalibrated"] < 0.5
+    assert details["calibration"]["temperature"] > 0
+    assert details["calibration"]["temperature"] != 1.0  # fitted on validation for every model
+    # The metrics file DVC shows is the headline of the details: numbers only, no params, no timings.
+    assert read(built_project, f"metrics/{model}.json") == headline_metrics(details)
+    timing = read(built_project, f"reports/timing_{model}.json")
+    assert timing["train_seconds"] > 0 and set(timing) >= {"predict_test_seconds", "predict_validation_seconds"}
+    assert read(built_project, f"models/{model}/model.json")["params"]["seed"] == 42
     for plot in (
         "roc",
         "precision_recall",
@@ -132,7 +137,8 @@ def test_compare_and_select_outputs(built_project: Path) -> None:
     assert all(sentence in table for sentence in summary["verdicts"].values())
     card = read(built_project, "models/selected/model_card.json")
     assert card["model"] == "gru" and card["comparison"]["verdict"] == summary["verdict"]
-    assert card["metrics"]["test"] == read(built_project, "metrics/gru.json")["test"]
+    assert card["metrics"]["test"] == read(built_project, "metrics/details/gru.json")["test"]
+    assert card["params"] == {"kind": "recurrent", **read(built_project, "models/gru/model.json")["params"]}
     assert len(card["data_fingerprint"]["sha256_of_split_files"]) == 64
 
 

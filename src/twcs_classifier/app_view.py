@@ -171,7 +171,7 @@ def labelled_filename(upload_name: str) -> str:
 
 
 # -- models page --------------------------------------------------------------------------------
-SPLIT_ORDER: tuple[str, ...] = (*CONDITIONS, "validation", "calibration", "timing")
+SPLIT_ORDER: tuple[str, ...] = (*CONDITIONS, "validation", "calibration", "training", "timing")
 
 
 def flatten_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:

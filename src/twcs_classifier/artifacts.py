@@ -79,12 +79,18 @@ def compared_models(layout: Layout) -> list[str]:
 
 
 def load_metrics(layout: Layout, names: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """``metrics/<name>.json`` for each name whose file exists, in the given order."""
+    """Every number the pipeline has about each model whose metrics exist, in the given order:
+    ``metrics/details/<name>.json`` (or, without it, the headline ``metrics/<name>.json``),
+    with the seconds of ``reports/timing_<name>.json`` under ``timing`` when that file exists."""
     out = {}
     for name in names:
-        data = read_json_or_none(layout.metrics_file(name))
-        if data is not None:
-            out[name] = data
+        data = read_json_or_none(layout.details_file(name))
+        if data is None:
+            data = read_json_or_none(layout.metrics_file(name))
+        if data is None:
+            continue
+        timing = read_json_or_none(layout.timing_file(name))
+        out[name] = {**data, **({"timing": timing} if isinstance(timing, dict) else {})}
     return out
 
 

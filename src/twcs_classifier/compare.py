@@ -76,7 +76,6 @@ def compare(
         row["val_accuracy"] = m["validation"]["accuracy"]
         row["val_f1_macro"] = m["validation"]["f1_macro"]
         row["test_n"] = m["test"]["n"]
-        row["train_seconds"] = m.get("timing", {}).get("train_seconds")
         rows.append(row)
     summary = {
         "rank_by": f"{RANK_SPLIT}.{rank_by}",
@@ -106,7 +105,7 @@ def markdown_table(rows: list[dict[str, Any]], conditions: list[str], sentences:
     head = ["rank", "model"]
     for c in conditions:
         head += [f"{CONDITIONS[c]} accuracy", f"{CONDITIONS[c]} F1"]
-    head += ["ECE random (before scaling)", "log loss random", "val accuracy", "train s"]
+    head += ["ECE random (before scaling)", "log loss random", "val accuracy"]
     lines = [
         f"Models ranked by {rank_by} on the random test split (selected model in bold). "
         "F1 is macro-averaged; ECE is the expected calibration error (15 bins) of the served probabilities.",
@@ -119,13 +118,7 @@ def markdown_table(rows: list[dict[str, Any]], conditions: list[str], sentences:
         for c in conditions:
             cells += [_fmt(r[c]["accuracy"]), _fmt(r[c]["f1_macro"])]
         t = r["test"]
-        secs = r["train_seconds"]
-        cells += [
-            f"{_fmt(t['ece'])} ({_fmt(t['ece_uncalibrated'])})",
-            _fmt(t["log_loss"]),
-            _fmt(r["val_accuracy"]),
-            "n/a" if secs is None else f"{secs:.1f}",
-        ]
+        cells += [f"{_fmt(t['ece'])} ({_fmt(t['ece_uncalibrated'])})", _fmt(t["log_loss"]), _fmt(r["val_accuracy"])]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", *[f"- {sentences[c]}" for c in conditions], ""]
     return "\n".join(lines)

@@ -10,7 +10,7 @@ metrics, the rows of each plot and the most confident mistakes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,11 @@ Every test condition also has its reliability diagram."""
 
 PLOTS: tuple[str, ...] = (*TEST_PLOTS, *(reliability_plot(c) for c in CONDITIONS))
 """Every plot the train stage writes for a model (``plots/<model>/<plot>.json``)."""
+
+HEADLINE: tuple[str, ...] = ("accuracy", "f1_macro", "roc_auc", "log_loss", "ece")
+"""The metrics of each set that ``metrics/<model>.json`` keeps for ``dvc metrics show``, ``dvc
+metrics diff`` and ``dvc exp show``; the rest (precision, recall, per class, confusion counts, n,
+the calibration error before scaling) stays in the details file."""
 
 ERRORS_PER_CONDITION = 25
 """How many of the most confident mistakes ``reports/errors_<model>.csv`` keeps per condition."""
@@ -162,3 +167,20 @@ def most_confident_mistakes(data: EvalSet, p_inbound: np.ndarray, k: int = ERROR
             "confidence": confidence[order],
         }
     )
+
+
+def headline_metrics(details: Mapping[str, Any]) -> dict[str, Any]:
+    """The headline of a model's details (``metrics/details/<model>.json``): the :data:`HEADLINE`
+    metrics of the validation split and each test condition, and the epochs trained; numbers
+    only (a metric that is undefined, such as ROC-AUC on one class, is left out).
+
+    ``dvc metrics show`` sorts its columns by name, so ``test.accuracy`` (the random split)
+    comes first and ``validation`` last."""
+    out: dict[str, Any] = {}
+    for name in (*CONDITIONS, "validation"):
+        if name in details:
+            out[name] = {k: details[name][k] for k in HEADLINE if isinstance(details[name].get(k), int | float)}
+    epochs = (details.get("training") or {}).get("epochs_trained")
+    if epochs is not None:
+        out["training"] = {"epochs_trained": epochs}
+    return out

@@ -25,6 +25,9 @@ PARAMS_FILE = "params.yaml"
 SELECTED = "selected"
 """The directory name, under ``models/``, of the model the select stage installed."""
 
+MODEL_META = "model.json"
+"""Every saved model directory holds this file: which kind of model it is and its params."""
+
 ROC = "roc"
 PRECISION_RECALL = "precision_recall"
 CONFUSION = "confusion"
@@ -55,6 +58,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "train": {
         "model": "models/{model}",
         "metrics": "metrics/{model}.json",
+        "metrics_details": "metrics/details/{model}.json",
+        "timing": "reports/timing_{model}.json",
         "plot": "plots/{model}/{plot}.json",
         "training_log": "plots/{model}/training",
         "errors": "reports/errors_{model}.csv",
@@ -134,9 +139,25 @@ class Layout:
         """A saved model: one of the trained models, or :data:`SELECTED`."""
         return self.path("model", model=model)
 
+    def model_meta(self, model: str) -> Path:
+        """A saved model's kind and params (its seed and fitted temperature included)."""
+        return self.model_dir(model) / MODEL_META
+
     def metrics_file(self, model: str) -> Path:
-        """A model's metrics under every condition, its timing and params (JSON)."""
+        """A model's headline metrics, numbers only: what ``dvc metrics show`` and ``dvc exp show``
+        print (JSON; :func:`twcs_classifier.evaluation.headline_metrics` of the details)."""
         return self.path("metrics", model=model)
+
+    def details_file(self, model: str) -> Path:
+        """Every number scoring a model gave: each metric of the validation split and every test
+        condition (per class, confusion counts), its temperature, epochs and training-split size
+        (JSON). Compare, select and the app read it; DVC does not show it as metrics."""
+        return self.path("metrics_details", model=model)
+
+    def timing_file(self, model: str) -> Path:
+        """Seconds a model took to train and to predict each set (JSON): they change on every
+        run, so no stage depends on them and DVC caches them out of git."""
+        return self.path("timing", model=model)
 
     def plot_file(self, model: str, plot: str) -> Path:
         """The rows of one of a model's plots (JSON)."""
@@ -179,7 +200,7 @@ class Layout:
 
     @property
     def metrics(self) -> Path:
-        """The folder of the metrics files (``<model>.json`` and the compare summary)."""
+        """The folder of the metrics files (``<model>.json``, ``details/`` and the compare summary)."""
         return self._folder("metrics")
 
     @property
@@ -196,6 +217,7 @@ class Layout:
 __all__ = [
     "CATALOG",
     "CONFUSION",
+    "MODEL_META",
     "PARAMS_FILE",
     "PRECISION_RECALL",
     "PROJECT_ENV",

@@ -135,19 +135,23 @@ def library_versions() -> dict[str, str]:
 
 def model_card(
     name: str,
+    meta: Mapping[str, Any],
     metrics: dict[str, Any],
     comparison: dict[str, Any],
     sample_report: dict[str, Any],
     data_fingerprint: str,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """What a user of ``models/selected`` needs to know about it, as one dict."""
+    """What a user of ``models/selected`` needs to know about it, as one dict: ``meta`` is the
+    model's ``model.json`` (its kind and params, the seed and temperature included), ``metrics``
+    its details file. Timings are not on the card: they change on every run, and select does
+    not depend on them (``reports/timing_<model>.json`` has them)."""
     return {
         "model": name,
-        "params": metrics.get("params", {}),
+        "params": {"kind": meta.get("kind"), **(meta.get("params") or {})},
         "metrics": {k: metrics[k] for k in ("validation", *CONDITIONS) if k in metrics},
         "calibration": metrics.get("calibration", {}),
-        "timing": metrics.get("timing", {}),
+        "training": {**metrics.get("training", {}), "n_train": metrics.get("n_train")},
         "selection": comparison["selection"],
         "comparison": {
             "rank_by": comparison["rank_by"],

@@ -15,10 +15,11 @@ import numpy as np
 from scipy.special import expit
 
 from ..calibration import fit_temperature
+from ..layout import MODEL_META
 from ..params import params_error, params_schema, validate_section
 from ..text import as_text_list
 
-META_FILE = "model.json"
+META_FILE = MODEL_META
 """Every saved model directory holds this file: which kind it is and its params."""
 
 SHARED_PARAMS: Mapping[str, Any] = {
