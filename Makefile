@@ -3,14 +3,18 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PLOTS_PAGE := .dvc/plots/page.html
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup data run test test-fast browser app bench lint clean
+.PHONY: help setup data run repro plots test test-fast browser app bench lint clean
 
 help:
 	@echo "make run        set up .venv, get twcs.csv, run the DVC pipeline, print the comparison"
 	@echo "make test       set up .venv and Chromium, run every test (unit, end-to-end, app, browser)"
+	@echo "make repro      dvc repro with the .venv's Python (what the stages run)"
+	@echo "make plots      dvc plots show: dvc_plots/index.html, drawn without a network"
 	@echo "make app        serve models/selected in the Streamlit app on http://localhost:8501"
 	@echo "make bench      run the benchmark scripts (they print figures)"
 
@@ -21,7 +25,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-setup: $(STAMP)
+# vega, vega-lite and vega-embed from npm (package-lock.json), inlined into the page that
+# `dvc plots show` fills (.dvc/config: plots.html_template), so the plots draw offline.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(PLOTS_PAGE): $(NODE_STAMP) .dvc/plots/page.in.html scripts/plots_page.py
+	$(PYTHON) scripts/plots_page.py
+
+setup: $(STAMP) $(PLOTS_PAGE)
 
 data: setup
 	$(BIN)/python -m twcs_classifier fetch-data
@@ -29,6 +42,12 @@ data: setup
 run: data
 	$(BIN)/dvc repro
 	@cat metrics/compare.md
+
+repro: setup
+	$(BIN)/dvc repro
+
+plots: setup
+	$(BIN)/dvc plots show
 
 browser:
 	bash scripts/install-browser.sh
@@ -59,4 +78,4 @@ lint: setup
 	$(BIN)/ruff format --check src stages tests app.py benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts benchmarks/out
+	rm -rf $(VENV) node_modules $(PLOTS_PAGE) .pytest_cache test-artifacts benchmarks/out dvc_plots

@@ -4,7 +4,8 @@ A real `streamlit run app.py` serves the models of the ``built_project`` fixture
 free localhost port. The tests type a tweet, press Predict and read the label and the
 confidence off the page; upload a small CSV and save the download; and open the Models
 page. A screenshot of each test's page, the downloaded CSV and the server's log are kept
-under ``test-artifacts/`` (git-ignored; CI keeps them).
+under ``test-artifacts/`` (git-ignored; CI keeps them). The last test opens the page
+`dvc plots show` writes, with the network refused, and reads the drawn charts.
 
 The browser is the system one (``scripts/install-browser.sh`` installs ``chromium`` and
 ``chromium-driver``); nothing is downloaded at test time. Without it these tests skip on
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,7 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import IN_CI
+import yaml
+from conftest import EPOCH_MODELS, IN_CI, MODELS, dvc
 
 from twcs_classifier import LABEL_TEXT, app_view, serving
 from twcs_classifier.files import escape_formula
@@ -221,3 +224,69 @@ def test_models_page_draws_the_charts(page) -> None:
     charts.nth(4).locator("canvas, svg").first.wait_for()
     assert charts.count() == 5  # three reliability diagrams, ROC, precision-recall
     page.get_by_role("heading", name="The selected model's card").wait_for()
+
+
+# -- dvc plots show, offline ---------------------------------------------------------------------------
+PLOTS_PAGE = REPO / ".dvc" / "plots" / "page.html"
+DRAWN_MARKS = "g.role-mark.mark-line path, g.role-mark.mark-rect path, g.role-mark.mark-symbol path"
+CONFUSION_LABEL = re.compile(r"^\d[\d,]* \(\d{1,3}\.\d%\)$")
+
+
+def test_dvc_plots_show_draws_every_plot_without_a_network(built_project: Path, browser, tmp_path: Path) -> None:
+    """`dvc plots show` with the project's page (vega inlined by `make setup`) opened in Chromium
+    with every request but the file itself refused: each plot of dvc.yaml is drawn, with one
+    colour per model and whole legend labels, counts and rates in the confusion matrices, and
+    the diagonal and bin counts in the reliability diagrams."""
+    if not PLOTS_PAGE.is_file():
+        pytest.fail(f"{PLOTS_PAGE} is missing: `make setup` builds it (npm ci, scripts/plots_page.py)")
+    out = tmp_path / "dvc_plots"
+    dvc("plots", "show", "--html-template", str(PLOTS_PAGE), "-o", str(out), cwd=built_project)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert '<meta charset="utf-8">' in html and "cdn.jsdelivr" not in html
+    titles = [next(iter(plot)) for plot in yaml.safe_load((REPO / "dvc.yaml").read_text())["plots"]]
+
+    context = browser.new_context(viewport={"width": 1600, "height": 1200})
+    refused: list[str] = []
+
+    def refuse_the_network(route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", refuse_the_network)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto((out / "index.html").as_uri())
+        charts = page.locator(".vega-embed")
+        charts.nth(len(titles) - 1).locator("svg.marks").wait_for(timeout=STEP_MS)
+        assert charts.count() == len(titles)
+        drawn = {}
+        for k in range(len(titles)):
+            chart = charts.nth(k)
+            texts = chart.locator("g.role-title-text text").all_text_contents()  # facet and panel titles too
+            drawn.update({text: chart for text in texts if text in titles})
+        assert sorted(drawn) == sorted(titles)
+        for title, chart in drawn.items():
+            assert chart.locator(DRAWN_MARKS).count() > 0, title
+            labels = chart.locator("g.role-legend-label text").all_text_contents()
+            assert not any("…" in label for label in labels), (title, labels)  # nothing cut
+            if title.startswith(("ROC", "Precision-recall", "Reliability")):
+                assert set(MODELS) <= set(labels), (title, labels)  # one legend entry, one colour per model
+                colours = {p.get_attribute("stroke") for p in chart.locator("g.role-mark.mark-line path").all()}
+                assert len(colours - {"none", None}) >= len(MODELS), title
+            if title.startswith("Confusion matrix"):
+                texts = chart.locator("g.role-mark.mark-text text").all_text_contents()
+                assert len(texts) == 4 and all(CONFUSION_LABEL.match(t) for t in texts), texts
+            if title.startswith("Reliability"):
+                assert chart.locator("g.role-mark.mark-rule line").count() >= 1  # the diagonal
+                assert "tweets in bin" in chart.locator("g.role-legend-title text").all_text_contents()
+            if title.startswith("Training"):
+                assert {"training", "validation", *EPOCH_MODELS} <= set(labels), labels
+        page.screenshot(path=str(ARTIFACTS / "dvc-plots.png"), full_page=True)
+    finally:
+        context.close()
+    assert refused == [] and errors == []

@@ -8,13 +8,14 @@ compare, select and dvc.yaml's plots name each of them.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
-from conftest import MODELS, PARAMS, REPO
+from conftest import EPOCH_MODELS, MODELS, PARAMS, REPO
 
 from twcs_classifier.evaluation import PLOTS
 from twcs_classifier.layout import CATALOG, TEMPLATES, Layout
@@ -176,3 +177,40 @@ def test_every_data_output_is_cached_so_dvc_checkout_restores_it() -> None:
     fetch_outs = DVC_YAML["stages"]["fetch"]["outs"]
     assert fetch_outs == [{str(posix(LAYOUT.raw_data)): {"persist": True}}]
     assert posix(LAYOUT.raw_data) in dvc_stages()["extract"]["deps"]
+
+
+def _model_colour_scales(node: object) -> Iterator[dict]:
+    """Every ``color`` encoding of a template that colours by the model."""
+    if isinstance(node, dict):
+        colour = node.get("color")
+        if isinstance(colour, dict) and colour.get("field") == "model":
+            yield colour
+        for value in node.values():
+            yield from _model_colour_scales(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _model_colour_scales(value)
+
+
+def test_every_plot_has_a_project_template_with_one_colour_per_compared_model() -> None:
+    """The templates in .dvc/plots/ colour by model with a fixed domain (so a model keeps its
+    colour in every plot): it must be compare.models (the recurrent ones for training curves)."""
+    colours: dict[str, str] = {}
+    for plot in DVC_YAML["plots"]:
+        title, spec = next(iter(plot.items()))
+        path = REPO / ".dvc" / "plots" / f"{spec['template']}.json"
+        assert path.is_file(), f"{title}: no template {path}"
+        template = json.loads(path.read_text())
+        for scale in (c["scale"] for c in _model_colour_scales(template)):
+            assert scale["domain"] in (list(MODELS), list(EPOCH_MODELS)), (title, scale["domain"])
+            assert len(scale["range"]) == len(scale["domain"]), title
+            for model, colour in zip(scale["domain"], scale["range"]):
+                assert colours.setdefault(model, colour) == colour, f"{model} changes colour in {path.name}"
+    assert set(colours) == set(MODELS) and len(set(colours.values())) == len(MODELS)
+
+
+def test_the_plots_page_is_the_project_one() -> None:
+    config = (REPO / ".dvc" / "config").read_text()
+    assert re.search(r"^\s*html_template = plots/page.html$", config, re.MULTILINE)
+    skeleton = (REPO / ".dvc" / "plots" / "page.in.html").read_text()
+    assert '<meta charset="utf-8">' in skeleton and "{plot_divs}" in skeleton and "http" not in skeleton
