@@ -214,3 +214,16 @@ def test_the_plots_page_is_the_project_one() -> None:
     assert re.search(r"^\s*html_template = plots/page.html$", config, re.MULTILINE)
     skeleton = (REPO / ".dvc" / "plots" / "page.in.html").read_text()
     assert '<meta charset="utf-8">' in skeleton and "{plot_divs}" in skeleton and "http" not in skeleton
+
+
+def test_the_model_registry_names_the_selected_model_and_the_raw_data() -> None:
+    """dvc.yaml's artifacts (`dvc artifacts get`, `dvc.api.artifacts_show`): the served model and
+    the dataset, each the output of the stage that writes it, with a description and labels."""
+    artifacts = DVC_YAML["artifacts"]
+    kinds = {spec["type"]: PurePosixPath(spec["path"]) for spec in artifacts.values()}
+    assert kinds == {"model": posix(LAYOUT.selected), "dataset": posix(LAYOUT.raw_data)}
+    outs = {out for stage in dvc_stages().values() for out in stage["outs"]}
+    for name, spec in artifacts.items():
+        assert re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", name), name  # DVC's artifact names
+        assert PurePosixPath(spec["path"]) in outs, name
+        assert spec["desc"].strip() and spec["labels"], name
