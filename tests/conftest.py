@@ -89,6 +89,13 @@ def copy_repo(target: Path) -> Path:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+    git(target, "init", "-q")
+    commit_all(target, "copy")
+    return target
+
+
+def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run git in ``root`` as a test user."""
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "t",
@@ -96,9 +103,14 @@ def copy_repo(target: Path) -> Path:
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@t",
     }
-    for cmd in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "copy"]):
-        subprocess.run(cmd, cwd=target, check=True, env=env, capture_output=True)
-    return target
+    return subprocess.run(["git", *args], cwd=root, check=True, env=env, capture_output=True, text=True)
+
+
+def commit_all(root: Path, message: str) -> None:
+    """Commit everything git does not ignore (DVC's outputs are ignored, its lock file and the
+    metrics and plots in git are not), as a user commits a run."""
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
 
 
 def dvc(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -120,11 +132,12 @@ def dvc(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProces
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A temporary copy of the repo after a real `dvc repro` on the shared sample."""
+    """A temporary copy of the repo after a real `dvc repro` on the shared sample, committed."""
     real_sample_path()
     root = copy_repo(tmp_path_factory.mktemp("project"))
     params = yaml.safe_load((root / "params.yaml").read_text())
     (root / "params.yaml").write_text(yaml.safe_dump(_merge(params, E2E_OVERRIDES), sort_keys=False))
     proc = dvc("repro", cwd=root)
     (root / "repro.log").write_text(proc.stdout + proc.stderr)
+    commit_all(root, "the pipeline on the real sample")  # the baseline of dvc metrics diff and dvc exp
     return root

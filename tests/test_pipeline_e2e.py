@@ -219,10 +219,43 @@ def test_one_model_param_reruns_only_that_model_compare_and_select(built_project
     dvc("repro", cwd=built_project)  # back to the original outputs (from the run cache)
 
 
-def test_rerun_gives_the_same_metrics(built_project: Path) -> None:
-    before = read(built_project, "metrics/gru.json")
+def test_metrics_show_is_a_table_a_person_can_read(built_project: Path) -> None:
+    """`dvc metrics show`: one row per model, the headline numbers only (no params, strings or
+    timings), test accuracy first; 22 columns about 460 characters wide (117 columns and 3,391
+    characters before the details moved out)."""
+    shown = json.loads(dvc("metrics", "show", "--json", cwd=built_project).stdout)
+    data = (shown.get("workspace") or shown[""])["data"]
+    leaves = [v for m in MODELS for part in data[f"metrics/{m}.json"]["data"].values() for v in part.values()]
+    assert leaves and all(isinstance(v, int | float) and not isinstance(v, bool) for v in leaves)
+    lines = dvc("metrics", "show", cwd=built_project).stdout.splitlines()
+    header = lines[0].split()
+    assert header[:2] == ["Path", "test.accuracy"] and len(header) <= 40, header
+    assert [line.split()[0] for line in lines[1:]] == [f"metrics/{m}.json" for m in MODELS]
+    assert max(len(line) for line in lines) <= 500, max(len(line) for line in lines)
+
+
+def test_rerun_gives_the_same_metrics_and_an_empty_metrics_diff(built_project: Path) -> None:
+    """A forced rerun with the same params gives the same numbers: `dvc metrics diff` against the
+    committed run prints nothing, and compare, which reads no timings, does not rerun."""
+    before = read(built_project, "metrics/details/gru.json")
     dvc("repro", "--force", "--single-item", "train@gru", cwd=built_project)
-    after = read(built_project, "metrics/gru.json")
-    for key in ("validation", "test"):
-        assert after[key] == before[key]
-    dvc("repro", cwd=built_project)
+    assert read(built_project, "metrics/details/gru.json") == before
+    assert dvc("metrics", "diff", cwd=built_project).stdout.strip() == ""
+    assert "compare" not in ran_stages(dvc("repro", cwd=built_project).stdout)
+
+
+def test_exp_run_temp_trains_in_its_own_workspace(built_project: Path) -> None:
+    """`dvc exp run --temp -S` in a temporary workspace DVC fills from its cache (the raw data
+    included): only the GRU, compare and select run, the experiment has its param and metrics,
+    and the workspace is untouched. One GRU epoch keeps it cheap (about a minute)."""
+    workspace = {p: (built_project / p).read_text() for p in ("params.yaml", "metrics/gru.json")}
+    proc = dvc("exp", "run", "--temp", "-n", "gru-one-epoch", "-S", "models.gru.epochs=1", cwd=built_project)
+    assert ran_stages(proc.stdout) == ["train@gru", "compare", "select"], proc.stdout[-3000:]
+    assert {p: (built_project / p).read_text() for p in workspace} == workspace
+    rows = json.loads(dvc("exp", "show", "--json", cwd=built_project).stdout)
+    exps = [e for row in rows for e in row.get("experiments") or []]
+    (exp,) = [e for e in exps if e.get("name") == "gru-one-epoch"]
+    data = exp["revs"][0]["data"]
+    assert data["params"]["params.yaml"]["data"]["models"]["gru"]["epochs"] == 1
+    gru = data["metrics"]["metrics/gru.json"]["data"]
+    assert gru["training"]["epochs_trained"] == 1 and 0.5 < gru["test"]["accuracy"] <= 1.0
