@@ -113,8 +113,22 @@ def test_train_outputs(built_project: Path, model: str) -> None:
         assert group["confidence"].is_monotonic_decreasing and len(group) <= 25
 
 
-def test_gru_reaches_095_test_accuracy_on_real_data(built_project: Path) -> None:
-    assert read(built_project, "metrics/gru.json")["test"]["accuracy"] >= 0.95
+def test_gru_reaches_097_on_every_real_test_condition_but_masked_text(built_project: Path) -> None:
+    # With the default params this run reaches about 0.979 (random split), 0.982 (unseen
+    # brands, macro-F1) and 0.936 (masked text); seeds move each by up to a point.
+    metrics = read(built_project, "metrics/gru.json")
+    assert metrics["test"]["accuracy"] >= 0.97
+    assert metrics["test_unseen_brands"]["f1_macro"] >= 0.97
+    assert metrics["test_masked"]["accuracy"] >= 0.92
+
+
+def test_the_gru_explains_an_agent_reply_by_the_words_a_person_would_pick(built_project: Path) -> None:
+    from twcs_classifier.models import load_model
+
+    model = load_model(built_project / "models/gru")
+    scores = model.token_importance("We're sorry to hear that. Please DM us your booking reference. ^KM")
+    towards_reply = [token for token, score in sorted(scores, key=lambda ts: ts[1])[:4]]
+    assert len(set(towards_reply) & {"we're", "sorry", "hear", "us", "dm", "please", "^", "km"}) >= 3, scores
 
 
 def test_recurrent_training_logs_exist(built_project: Path) -> None:
