@@ -1,26 +1,75 @@
-"""Command line: ``python -m twcs_classifier {predict,fetch-data} ...``."""
+"""Command line: label tweets with a trained model, or fetch twcs.csv."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import PipelineError
 from .files import load_params, section
 
+PROG = "python -m twcs_classifier"
+EXAMPLES = f"""\
+examples:
+  {PROG} predict "@AmazonHelp my parcel never arrived"
+  {PROG} predict --model logreg "@AmazonHelp where is my order?" "@115712 Sorry to hear that! ^JK"
+  {PROG} predict --csv tweets.csv --text-column text --out tweets_labelled.csv
+"""
+PREDICT_NOTES = """
+Each text gets one JSON line: label (inbound: a customer query; outbound: a company reply),
+label_text, confidence (the probability of that label) and p_inbound. A CSV gets the columns
+predicted_label, p_inbound, p_outbound and confidence. --model names a model the pipeline
+trained (models/<name>) or "selected", the default; --model-dir (or $TWCS_MODEL_DIR) points
+at a saved model anywhere.
+"""
+
+
+def _load(args: argparse.Namespace):
+    """The model ``--model`` names, else the one in ``--model-dir`` / ``$TWCS_MODEL_DIR`` /
+    models/selected."""
+    from .serving import load_named, load_selected
+
+    if args.model and args.model_dir:
+        raise PipelineError("--model and --model-dir both name a model", "give one of them")
+    return load_named(args.model) if args.model else load_selected(args.model_dir)
+
+
+@contextmanager
+def _progress_bar(mode: str) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr over a CSV's rows, fed by ``predict_csv``'s progress callback;
+    ``auto`` shows it when stderr is a terminal, ``always`` and ``never`` as they say."""
+    from tqdm import tqdm
+
+    bars = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            disable = {"auto": None, "always": False, "never": True}[mode]
+            bars.append(tqdm(total=total, unit=" rows", desc="labelling", disable=disable, file=sys.stderr))
+        bars[0].update(done - bars[0].n)
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.close()
+
 
 def _predict(args: argparse.Namespace) -> int:
-    from .serving import load_selected, predict, predict_csv
+    from .serving import predict, predict_csv
 
-    model = load_selected(args.model_dir)
+    model = _load(args)
     if args.csv:
         if args.text or not args.out:
             raise PipelineError(
                 "--csv needs --out and no text argument", "e.g. predict --csv in.csv --text-column text --out out.csv"
             )
-        counts = predict_csv(model, args.csv, args.text_column, args.out)
+        with _progress_bar(args.progress) as progress:
+            counts = predict_csv(model, args.csv, args.text_column, args.out, progress=progress)
         print(json.dumps({"out": str(args.out), **counts}))
         return 0
     if not args.text:
@@ -53,15 +102,40 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; a :class:`PipelineError` is printed as a message with exit code 2."""
-    parser = argparse.ArgumentParser(prog="python -m twcs_classifier", description=__doc__)
+    """Entry point; a :class:`PipelineError` is printed as a message with exit code 2.
+    TensorFlow's native log lines stay off stderr (:func:`~twcs_classifier.runtime.quiet_native_logs`)."""
+    from .runtime import quiet_native_logs
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Tell a customer's tweet to a brand (inbound) from the brand's reply (outbound).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("predict", help="label tweets with the selected model")
+    p = sub.add_parser(
+        "predict",
+        help="label tweets with a trained model (the selected one by default)",
+        description="Label tweets given as arguments, or every row of a CSV.",
+        epilog=EXAMPLES + PREDICT_NOTES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("text", nargs="*", help="tweet texts to label")
+    p.add_argument(
+        "--model",
+        metavar="NAME",
+        help="a model the pipeline trained (logreg, simple_rnn, lstm, gru) or selected (the default)",
+    )
     p.add_argument("--csv", type=Path, help="a CSV of texts to label")
     p.add_argument("--text-column", default="text", help="the CSV column holding the texts (default: text)")
     p.add_argument("--out", type=Path, help="where to write the labelled CSV")
     p.add_argument("--model-dir", type=Path, default=None, help="a saved model (default: models/selected)")
+    p.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="a progress bar on stderr while a CSV is labelled (default auto: when stderr is a terminal)",
+    )
     p.set_defaults(func=_predict)
     f = sub.add_parser("fetch-data", help="put twcs.csv at data.raw_path (unzip or download with kagglehub)")
     f.add_argument("--path", type=Path, default=None, help="where twcs.csv should be (default: data.raw_path)")
@@ -69,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     f.set_defaults(func=_fetch)
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with quiet_native_logs():
+            return args.func(args)
     except PipelineError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

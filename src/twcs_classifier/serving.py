@@ -20,8 +20,9 @@ import pandas as pd
 from . import LABEL_TEXT, LABELS
 from .errors import PipelineError
 from .files import write_with
-from .layout import Layout
+from .layout import SELECTED, Layout
 from .models import TextClassifier, load_model
+from .models.base import META_FILE
 
 MAX_TEXT_CHARS = 5000
 """Texts are cut to this many characters before prediction (a tweet has at most 280)."""
@@ -50,6 +51,24 @@ class Prediction:
 def load_selected(directory: str | Path | None = None) -> TextClassifier:
     """Load ``models/selected`` (or ``directory``); explain how to build it if absent."""
     directory = Path(directory or os.environ.get("TWCS_MODEL_DIR", Layout().selected))
+    return load_model(directory)
+
+
+def load_named(name: str, layout: Layout | None = None) -> TextClassifier:
+    """Model ``name`` of the project: ``selected`` (what the select stage installed) or any
+    model the pipeline trained (``models/<name>``); an unknown name is told the ones there are."""
+    layout = layout or Layout()
+    directory = layout.model_dir(name)
+    if not (directory / META_FILE).is_file():
+        from .artifacts import trained_models
+
+        there = trained_models(layout)
+        if (layout.selected / META_FILE).is_file():
+            there.insert(0, SELECTED)
+        raise PipelineError(
+            f"there is no trained model {name!r} in {layout.models}",
+            f"pick one of: {', '.join(there)}" if there else "build the models first: `make run` (or `dvc repro`)",
+        )
     return load_model(directory)
 
 
