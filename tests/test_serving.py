@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from twcs_classifier import serving
+from twcs_classifier.metrics import classification_metrics
 
 
 def test_word_characters_in_any_script_but_not_emoji() -> None:
@@ -37,3 +39,33 @@ def test_guess_text_column_prefers_names_then_length() -> None:
     assert serving.guess_text_column(frame, ["a", "tweet_text"]) == "tweet_text"
     assert serving.guess_text_column(frame, ["a", "b"]) == "b"
     assert serving.guess_text_column(frame, []) is None
+
+
+def test_read_labels_takes_booleans_digits_and_class_names() -> None:
+    values = pd.Series(["True", " false ", "1", "0", "INBOUND", "outbound", "maybe", None])
+    got = serving.read_labels(values)
+    assert got[:6].tolist() == ["inbound", "outbound", "inbound", "outbound", "inbound", "outbound"]
+    assert got[6:].isna().all()
+
+
+def test_label_like_columns_and_the_guess_by_name() -> None:
+    frame = pd.DataFrame(
+        {"text": ["@a hi", "@1 sorry"], "inbound": ["True", "False"], "gold": ["inbound", None], "n": ["5", "1"]}
+    )
+    assert serving.label_like_columns(frame) == ["inbound", "gold"]
+    assert serving.guess_label_column(["gold", "inbound"]) == "inbound"
+    assert serving.guess_label_column(["Label"]) == "Label"
+    assert serving.guess_label_column(["gold"]) is None  # only a user's choice makes it the truth
+
+
+def test_label_metrics_scores_rows_with_a_text_and_a_label() -> None:
+    result = pd.DataFrame(
+        {
+            "truth": ["True", "False", "True", "x", "False"],
+            "p_inbound": [0.9, 0.2, 0.4, 0.8, np.nan],  # the last row had no text
+        }
+    )
+    got = serving.label_metrics(result, "truth")
+    want = classification_metrics(np.array([1, 0, 1]), np.array([0.9, 0.2, 0.4]))
+    assert got == {**want, "rows_scored": 3, "rows_not_scored": 2}
+    assert serving.label_metrics(result.assign(truth="?"), "truth") is None

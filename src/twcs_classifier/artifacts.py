@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .files import load_params
 from .layout import Layout
 from .models.base import META_FILE
@@ -82,3 +84,12 @@ def load_metrics(layout: Layout, names: Sequence[str]) -> dict[str, dict[str, An
 def read_plot(layout: Layout, model: str, plot: str) -> list[dict[str, Any]] | None:
     """The rows of one of a model's plots, ``None`` if the file does not exist."""
     return read_json_or_none(layout.plot_file(model, plot))
+
+
+def read_mistakes(layout: Layout, model: str) -> pd.DataFrame | None:
+    """A model's most confident mistakes per test condition (``reports/errors_<model>.csv``:
+    condition, tweet_id, text, truth, predicted, p_inbound, confidence), ``None`` if absent."""
+    path = layout.errors_file(model)
+    if not path.is_file():
+        return None
+    return pd.read_csv(path, dtype={"tweet_id": str, "text": str}, keep_default_na=False, na_values={"p_inbound": ""})

@@ -241,3 +241,54 @@ def prediction_counts(result: pd.DataFrame) -> dict[str, int]:
         "outbound": int((labels == LABELS[0]).sum()),
         "missing_text": int(labels.isna().sum()),
     }
+
+
+# -- a label column in a user's CSV: how right the model is on it ---------------------------------
+LABEL_COLUMN_HINTS: tuple[str, ...] = ("inbound", "label", "is_inbound", "truth", "class")
+"""Names of a column that says which tweets are customer queries, most likely first."""
+
+
+def read_labels(values: pd.Series) -> pd.Series:
+    """A label column as ``inbound`` / ``outbound`` (missing where a value reads as neither):
+    ``True``/``1``/``inbound`` is a customer query, ``False``/``0``/``outbound`` a company
+    reply, in any case, spaces ignored (the ``inbound`` column of twcs.csv reads as it should)."""
+    from .extract import FALSE_VALUES, TRUE_VALUES
+
+    norm = values.astype("string").str.strip().str.lower()
+    inbound = norm.isin([*TRUE_VALUES, LABELS[1]])
+    outbound = norm.isin([*FALSE_VALUES, LABELS[0]])
+    return pd.Series(np.where(inbound, LABELS[1], np.where(outbound, LABELS[0], None)), index=values.index)
+
+
+def label_like_columns(frame: pd.DataFrame, sample_rows: int = 1000) -> list[str]:
+    """Columns whose first ``sample_rows`` non-empty values all read as labels (:func:`read_labels`)."""
+    head = frame.head(sample_rows)
+    out = []
+    for column in frame.columns:
+        values = head[column].dropna()
+        if len(values) and read_labels(values).notna().all():
+            out.append(str(column))
+    return out
+
+
+def guess_label_column(candidates: Sequence[str]) -> str | None:
+    """The candidate named like a label column (``inbound``, ``label``, ...), else ``None``:
+    a column is only scored against when its name says it holds the truth, or a user picks it."""
+    by_name = {c.strip().lower(): c for c in candidates}
+    return next((by_name[h] for h in LABEL_COLUMN_HINTS if h in by_name), None)
+
+
+def label_metrics(result: pd.DataFrame, label_column: str) -> dict[str, Any] | None:
+    """How right the predictions of :func:`predict_dataframe` are against ``label_column``:
+    :func:`~twcs_classifier.metrics.classification_metrics` on the rows that have both a
+    prediction and a readable label, with ``rows_scored`` and ``rows_not_scored``; ``None``
+    when no row has both."""
+    from .metrics import classification_metrics
+
+    truth = read_labels(result[label_column])
+    scored = truth.notna() & result["p_inbound"].notna()
+    if not scored.any():
+        return None
+    y = (truth[scored] == LABELS[1]).astype(int).to_numpy()
+    metrics = classification_metrics(y, result.loc[scored, "p_inbound"].to_numpy(dtype=float))
+    return {**metrics, "rows_scored": int(scored.sum()), "rows_not_scored": int((~scored).sum())}
