@@ -163,7 +163,7 @@ def show_scores(done: dict) -> None:
         show_confusion(scores["confusion"])
     with right:
         st.caption("Per class")
-        st.dataframe(app_view.per_class_table(scores).style.format(app_view.format_metric))
+        st.table(app_view.per_class_table(scores).style.format(app_view.format_metric))
 
 
 def show_rows(done: dict) -> None:

@@ -357,7 +357,7 @@ def test_a_csv_with_a_label_column_gets_accuracy_confusion_and_per_class_figures
     matrix = at.table[0].value
     assert matrix.loc["actual inbound", "predicted inbound"].startswith(f"{want['confusion']['tp']:,} (")
     assert matrix.loc["actual outbound", "predicted inbound"].startswith(f"{want['confusion']['fp']:,} (")
-    per_class = at.dataframe[0].value
+    per_class = at.table[1].value
     assert per_class.loc[LABEL_TEXT["inbound"], "recall"] == pytest.approx(want["per_class"]["inbound"]["recall"])
     assert per_class.loc[LABEL_TEXT["outbound"], "support"] == want["per_class"]["outbound"]["support"]
 
