@@ -111,8 +111,12 @@ def label_csv(at: AppTest) -> AppTest:
     return at
 
 
+COUNTS = ("Rows", LABEL_TEXT["inbound"], LABEL_TEXT["outbound"], "Rows without text")
+
+
 def counts(at: AppTest) -> dict[str, int]:
-    return {m.label: int(m.value.replace(",", "")) for m in at.metric}
+    """The class counts of a labelled CSV (not the figures against a label column)."""
+    return {m.label: int(m.value.replace(",", "")) for m in at.metric if m.label in COUNTS}
 
 
 def selectbox(at: AppTest, label: str):
@@ -425,6 +429,8 @@ def test_100k_rows_are_labelled(project: Path, downloads: dict[str, bytes]) -> N
     result = counts(at)
     assert result["Rows"] == 100_000
     assert result[LABEL_TEXT["inbound"]] + result[LABEL_TEXT["outbound"]] + result["Rows without text"] == 100_000
+    figures = {m.label: m.value for m in at.metric}  # twcs.csv's inbound column is recognised as the labels
+    assert figures["Rows scored"] == "100,000" and figures["Accuracy"].endswith("%")
     got = pd.read_csv(io.BytesIO(downloads["twcs_100k_labelled.csv"]), usecols=["tweet_id", "predicted_label"])
     assert len(got) == 100_000
     assert grew_mb < 4_000
