@@ -14,16 +14,20 @@ from twcs_classifier.models import TextClassifier
 CSV_CHUNK_ROWS = 5_000
 NO_LABELS = "(none)"
 SHOWN_ROWS = 1_000
+ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16")
+"""The encodings a CSV may be read in; UTF-8 (strict) unless the user picks another."""
 
 
-def read_upload(upload) -> pd.DataFrame | None:
-    """The uploaded CSV as a frame, read once per file; ``None`` after saying what is wrong."""
+def read_upload(upload, encoding: str) -> pd.DataFrame | None:
+    """The uploaded CSV as a frame, read once per file and encoding; ``None`` after saying
+    what is wrong."""
     cached = st.session_state.get("csv_frame")
-    if cached is None or cached[0] != upload.file_id:
+    key = (upload.file_id, encoding)
+    if cached is None or cached[0] != key:
         try:
-            cached = (upload.file_id, serving.read_csv_upload(upload))
+            cached = (key, serving.read_csv_upload(upload, encoding, name=upload.name))
         except PipelineError as err:
-            cached = (upload.file_id, err)
+            cached = (key, err)
         st.session_state["csv_frame"] = cached
     if isinstance(cached[1], PipelineError):
         show_error(cached[1])
@@ -34,20 +38,22 @@ def read_upload(upload) -> pd.DataFrame | None:
 def page() -> None:
     st.header("A CSV of tweets", anchor=False)
     st.caption(
-        f"Upload a CSV with a header row and one tweet per row, in UTF-8 or Latin-1, of at most "
-        f"{st.get_option('server.maxUploadSize')} MB. Texts longer than {MAX_CHARS:,} characters are cut. "
-        "Every row gets the predicted label and the probability of each class; a column that says which "
+        f"Upload a CSV with a header row and one tweet per row, of at most "
+        f"{st.get_option('server.maxUploadSize')} MB, in UTF-8 (or pick its encoding). Texts longer than "
+        f"{MAX_CHARS:,} characters are cut. Every row gets the predicted label and the probability of each "
+        "class; rows without text (empty or only spaces) get none and are counted. A column that says which "
         "tweets are customer queries (such as `inbound`) shows how right the model is."
     )
     name, model = pick_model("csv_model")
     if model is None:
         return
     upload = st.file_uploader("CSV file", type=["csv"], key="csv_upload")
+    encoding = st.selectbox("Encoding", ENCODINGS, key="csv_encoding", help="How the file's text is stored.")
     if upload is None:  # nothing uploaded, or the file was removed: let go of the last one
         st.session_state.pop("csv_frame", None)
         st.session_state.pop("csv_result", None)
         return
-    frame = read_upload(upload)
+    frame = read_upload(upload, encoding)
     if frame is None:
         return
     columns = ", ".join(map(str, frame.columns))
@@ -76,7 +82,7 @@ def page() -> None:
     )
     label_column = None if label_column == NO_LABELS else label_column
     st.caption(f"{len(frame):,} rows; columns: {columns}.")
-    key = (upload.file_id, column, label_column, name, artifacts.model_stamp(paths().model_dir(name)))
+    key = (upload.file_id, encoding, column, label_column, name, artifacts.model_stamp(paths().model_dir(name)))
     if st.button("Label the tweets", type="primary", key="label_csv"):
         st.session_state.pop("csv_result", None)
         st.session_state["csv_result"] = label(model, frame, column, label_column, upload.name, key, name)
@@ -104,9 +110,9 @@ def label(
         progress=lambda done, total: bar.progress(done / total, text=f"Labelled {done:,} of {total:,} rows"),
     )
     scores = serving.label_metrics(result, label_column) if label_column else None
-    rows = result[[column, *serving.OUTPUT_COLUMNS]].copy()
+    rows = pd.DataFrame({column: result.frame[column], **{c: result.output(c) for c in serving.OUTPUT_COLUMNS}})
     if label_column:
-        rows.insert(1, "truth", serving.read_labels(result[label_column]))
+        rows.insert(1, "truth", serving.read_labels(result.frame[label_column]))
         rows["correct"] = (rows["truth"] == rows["predicted_label"]).where(
             rows["truth"].notna() & rows["predicted_label"].notna()
         )
@@ -116,10 +122,10 @@ def label(
         "model": model_label(name),
         "text_column": column,
         "label_column": label_column,
-        "counts": serving.prediction_counts(result),
+        "counts": result.counts,
         "scores": scores,
         "rows": rows,
-        "csv": serving.to_csv_bytes(result),
+        "csv": serving.to_csv_bytes(result.frame),
         "name": app_view.labelled_filename(upload_name),
     }
 

@@ -56,8 +56,11 @@ def page() -> None:
 
 def show_prediction(model: TextClassifier, raw: str) -> None:
     prepared = app_view.prepare_text(raw, MAX_CHARS)
-    if prepared.blank:
-        st.warning("There is nothing to label: the text is empty or only spaces. Type or paste a tweet first.")
+    if serving.blank_mask(model, [prepared.text])[0]:
+        st.warning(
+            "There is nothing to label: the text is empty, or nothing is left of it once normalised "
+            "(only spaces). Type or paste a tweet first."
+        )
         return
     scores = serving.explain(model, prepared.text)
     read = app_view.reading_note(len(scores), model.max_tokens_read)

@@ -29,6 +29,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 STAGES = (
+    "fetch",
     "extract",
     "sample",
     "clean_tokenize",

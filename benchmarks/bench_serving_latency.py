@@ -89,7 +89,8 @@ def bench(directory: Path, repeat: int, warmup: int, batch_size: int) -> None:
 
         time_ms(plain, 5)
         print(f"  keras model.predict, one row:  {summary(time_ms(plain, max(20, repeat // 5)))}")
-    batch = [TWEETS[i % len(TWEETS)] + f" {i}" for i in range(batch_size)]
+    batch, source = batch_texts(batch_size)
+    print(f"  batches: {source}")
     serving.predict_proba(model, batch)
     rate = throughput(lambda: serving.predict_proba(model, batch), batch_size)
     print(f"  serving.predict_proba, batches of {batch_size}: {rate}")
@@ -100,6 +101,18 @@ def bench(directory: Path, repeat: int, warmup: int, batch_size: int) -> None:
             f"  keras model.predict, batches of {batch_size}:   "
             f"{throughput(lambda: keras_model.predict(rows, batch_size=batch_size, verbose=0), batch_size)}"
         )
+
+
+def batch_texts(batch_size: int) -> tuple[list[str], str]:
+    """``batch_size`` real tweets of the test split when the pipeline has run here (their
+    lengths vary as real traffic does), else the example tweets numbered."""
+    split = Layout().split_file("test")
+    if split.exists():
+        import pandas as pd
+
+        texts = pd.read_parquet(split, columns=["text"])["text"].tolist()
+        return [texts[i % len(texts)] for i in range(batch_size)], f"tweets of {split}, as they come"
+    return [TWEETS[i % len(TWEETS)] + f" {i}" for i in range(batch_size)], "the example tweets, numbered"
 
 
 def throughput(call: Callable[[], object], batch_size: int, seconds: float = 3.0) -> str:

@@ -8,8 +8,9 @@ Params: clean_tokenize.max_tokens, clean_tokenize.sequence_length, clean_tokeniz
 import pandas as pd
 
 from twcs_classifier.errors import run_stage
-from twcs_classifier.files import load_params, section, write_with
+from twcs_classifier.files import write_with
 from twcs_classifier.layout import Layout
+from twcs_classifier.params import load_params
 from twcs_classifier.sampling import SPLITS
 from twcs_classifier.text import preprocess_many
 from twcs_classifier.tokenizer import adapt_tokenizer
@@ -18,14 +19,12 @@ LAYOUT = Layout()
 
 
 def main() -> None:
-    p = section(load_params(), "clean_tokenize")
+    p = load_params().clean_tokenize
     frames = {name: pd.read_parquet(LAYOUT.split_file(name)) for name in SPLITS}
-    masked = bool(p["mask"])
+    masked = p.mask
     for frame in frames.values():
         frame["clean_text"] = preprocess_many(frame["text"].tolist(), masked)
-    tokenizer = adapt_tokenizer(
-        frames["train"]["clean_text"].tolist(), int(p["max_tokens"]), int(p["sequence_length"]), mask=masked
-    )
+    tokenizer = adapt_tokenizer(frames["train"]["clean_text"].tolist(), p.max_tokens, p.sequence_length, mask=masked)
     for name, frame in frames.items():
         frame["token_ids"] = list(tokenizer.encode(frame["clean_text"].tolist()))
         write_with(LAYOUT.processed_file(name), lambda tmp, f=frame: f.to_parquet(tmp, index=False))

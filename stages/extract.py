@@ -1,26 +1,30 @@
-"""extract: twcs.csv -> data/interim/tweets.parquet + extract_report.json.
+"""extract: data/raw/twcs.csv -> data/interim/tweets.parquet + extract_report.json.
 
-Params: data.raw_path.
+Every record read is accounted for: kept, or counted under one kind of drop.
 """
 
 import pyarrow.parquet as pq
 
 from twcs_classifier.errors import run_stage
 from twcs_classifier.extract import extract
-from twcs_classifier.files import load_params, section, write_json, write_with
+from twcs_classifier.files import write_json, write_with
 from twcs_classifier.layout import Layout
+from twcs_classifier.params import load_params
 
 LAYOUT = Layout()
 
 
 def main() -> None:
-    params = section(load_params(), "data")
-    table, report = extract(params["raw_path"])
+    load_params()  # a bad params.yaml stops every stage
+    table, report = extract(LAYOUT.raw_data)
     write_with(LAYOUT.tweets, lambda tmp: pq.write_table(table, tmp))
     write_json(LAYOUT.extract_report, report)
+    dropped = {k.removeprefix("dropped_"): v for k, v in report.items() if k.startswith("dropped_") and v}
     print(
-        f"extract: {report['rows_written']} tweets ({report['inbound']} inbound, {report['outbound']} outbound), "
-        f"{report['conversations']} conversations -> {LAYOUT.tweets}"
+        f"extract: {report['rows_read']} records read, {report['rows_written']} tweets kept "
+        f"({report['inbound']} inbound, {report['outbound']} outbound), "
+        + (f"dropped: {', '.join(f'{v} {k}' for k, v in dropped.items())}; " if dropped else "nothing dropped; ")
+        + f"{report['conversations']} conversations -> {LAYOUT.tweets}"
     )
 
 

@@ -14,9 +14,10 @@ import pandas as pd
 
 from twcs_classifier.errors import PipelineError, run_stage
 from twcs_classifier.evaluation import eval_sets, evaluate_all
-from twcs_classifier.files import load_params, section, write_json, write_with
+from twcs_classifier.files import atomic_dir, write_csv, write_json
 from twcs_classifier.layout import Layout
 from twcs_classifier.models import LabelledTexts, build_model
+from twcs_classifier.params import load_params
 from twcs_classifier.tokenizer import Tokenizer
 
 LAYOUT = Layout()
@@ -31,8 +32,8 @@ def main() -> None:
         raise PipelineError("train needs one model name", "run: python -m stages.train gru")
     name = sys.argv[1]
     params = load_params()
-    seed = int(section(params, "base")["seed"])
-    model_params = section(params, f"models.{name}")
+    seed = params.base.seed
+    model_params = params.model(name)
     frames = {s: pd.read_parquet(LAYOUT.processed_file(s)) for s in ("train", "val", "test", "unseen_brands")}
     model = build_model(
         model_params, seed=seed, tokenizer=Tokenizer.load(LAYOUT.tokenizer), log_dir=str(LAYOUT.training_log(name))
@@ -42,10 +43,12 @@ def main() -> None:
     train_seconds = round(time.perf_counter() - started, 2)
     evaluation = evaluate_all(model, eval_sets(frames["val"], frames["test"], frames["unseen_brands"]))
 
-    model.save(LAYOUT.model_dir(name))
+    with atomic_dir(LAYOUT.model_dir(name)) as tmp:
+        model.save(tmp)
     for plot, rows in evaluation.plots.items():
         write_json(LAYOUT.plot_file(name, plot), rows)
-    write_with(LAYOUT.errors_file(name), lambda tmp: evaluation.mistakes.to_csv(tmp, index=False))
+    write_csv(LAYOUT.errors_file(name), evaluation.mistakes)
+    epochs = model.epochs_trained
     write_json(
         LAYOUT.metrics_file(name),
         {
@@ -53,6 +56,7 @@ def main() -> None:
             **evaluation.metrics,
             "calibration": {"temperature": model.params["temperature"]},
             "timing": {"train_seconds": train_seconds, **evaluation.timing},
+            **({"training": {"epochs_trained": epochs}} if epochs is not None else {}),
             "n_train": len(frames["train"]),
             "params": {**model_params, "seed": model.params["seed"]},
         },
@@ -61,6 +65,7 @@ def main() -> None:
     print(
         f"train@{name}: test accuracy {t['accuracy']:.4f}, F1 {t['f1_macro']:.4f}, ECE {t['ece']:.4f} "
         f"(before calibration {t['ece_uncalibrated']:.4f}); {train_seconds:.1f}s to train"
+        + (f", {epochs} epochs" if epochs is not None else "")
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import resource
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from streamlit.testing.v1 import AppTest
 
 from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
 from twcs_classifier.evaluation import CONDITIONS
+from twcs_classifier.files import escape_formula
 from twcs_classifier.layout import Layout
 from twcs_classifier.metrics import classification_metrics
 from twcs_classifier.models import load_model
@@ -306,6 +308,7 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
     assert selectbox(at, "Model").value == "selected"
     at = upload(at, "tweets.csv", csv_bytes(SMALL_CSV))
     column = selectbox(at, "Text column")
+    assert at.selectbox(key="csv_encoding").value == "utf-8"
     assert column.value == "text" and column.options == ["author_id", "text"]
     assert selectbox(at, "Label column (optional)").value == "(none)"
     at = label_csv(at)
@@ -314,8 +317,8 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
     assert at.subheader[0].value == f"Labelled by selected ({_card_model(project)})"
 
     frame = serving.read_csv_upload(io.BytesIO(csv_bytes(SMALL_CSV)))
-    expected = serving.predict_dataframe(selected_model, frame, "text")
-    want = serving.prediction_counts(expected)
+    table = serving.predict_dataframe(selected_model, frame, "text")
+    expected, want = table.frame, table.counts
     assert counts(at) == {
         "Rows": 5,
         LABEL_TEXT["inbound"]: want["inbound"],
@@ -331,19 +334,26 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
     assert button.proto.url and button.proto.ignore_rerun  # served; clicking it does not rerun the app
     assert list(downloads) == ["tweets_labelled.csv"]
     got = pd.read_csv(io.BytesIO(downloads["tweets_labelled.csv"]), dtype={"tweet_id": str, "author_id": str})
-    assert got["text"].fillna("").tolist() == SMALL_CSV["text"].tolist()
+    # Texts starting with @ (a formula in a spreadsheet) are written with a leading quote.
+    assert got["text"].fillna("").tolist() == [escape_formula(t) for t in SMALL_CSV["text"]]
+    assert got["text"][0] == "'@AcmeMobile and how exactly am I meant to do that"
     assert got["predicted_label"].fillna("").tolist() == expected["predicted_label"].fillna("").tolist()
     assert got["p_inbound"].tolist() == pytest.approx(expected["p_inbound"].tolist(), nan_ok=True)
     assert got["p_outbound"].tolist() == pytest.approx(expected["p_outbound"].tolist(), nan_ok=True)
     assert pd.isna(got.loc[2, "predicted_label"])
 
 
-def test_a_latin1_csv_is_read_and_written_back_as_utf8(project: Path, downloads: dict[str, bytes]) -> None:
+def test_a_latin1_csv_needs_its_encoding_and_is_written_back_as_utf8(
+    project: Path, downloads: dict[str, bytes]
+) -> None:
     data = 'text,x\n"@SNCF Où est mon train? Très déçu, ça fait 2 h",1\n"Merci, à bientôt",2\n'
-    at = label_csv(upload(open_app("A CSV"), "français.csv", data.encode("latin-1")))
+    at = upload(open_app("A CSV"), "français.csv", data.encode("latin-1"))
+    assert "not valid utf-8: byte 0xf9 at line 2, byte 9" in messages(at.error)  # nothing garbled silently
+    at.selectbox(key="csv_encoding").set_value("latin-1").run()
+    at = label_csv(at)
     assert not at.error and counts(at)["Rows"] == 2
     got = pd.read_csv(io.BytesIO(downloads["français_labelled.csv"]))
-    assert got["text"].tolist() == ["@SNCF Où est mon train? Très déçu, ça fait 2 h", "Merci, à bientôt"]
+    assert got["text"].tolist() == ["'@SNCF Où est mon train? Très déçu, ça fait 2 h", "Merci, à bientôt"]
     assert set(got["predicted_label"]) <= {"inbound", "outbound"}
 
 
@@ -353,7 +363,7 @@ def test_a_csv_with_a_label_column_gets_accuracy_confusion_and_per_class_figures
     assert selectbox(at, "Label column (optional)").value == "inbound"  # recognised by its name
     at = label_csv(at)
     frame = serving.read_csv_upload(io.BytesIO(csv_bytes(sample)))
-    expected = serving.predict_dataframe(selected_model, frame, "text")
+    expected = serving.predict_dataframe(selected_model, frame, "text").frame
     want = classification_metrics((sample["inbound"] == "True").astype(int), expected["p_inbound"].to_numpy())
     figures = {m.label: m.value for m in at.metric}
     assert figures["Accuracy"] == app_view.format_rate(round(want["accuracy"] * 400), 400)
@@ -390,18 +400,51 @@ def test_a_label_column_can_be_chosen_and_another_model_picked(project: Path) ->
     at = label_csv(at)
     assert at.subheader[0].value == "Labelled by logreg"
     model = load_model(project / "models" / "logreg")
-    expected = serving.predict_dataframe(model, serving.read_csv_upload(io.BytesIO(csv_bytes(data))), "text")
+    expected = serving.predict_dataframe(model, serving.read_csv_upload(io.BytesIO(csv_bytes(data))), "text").frame
     want = classification_metrics(data["gold"].eq("inbound").astype(int), expected["p_inbound"].to_numpy())
     assert {m.label: m.value for m in at.metric}["Accuracy"] == app_view.format_rate(round(want["accuracy"] * 4), 4)
     assert at.dataframe[-1].value["confidence"].tolist() == pytest.approx(expected["confidence"].tolist())
+
+
+def test_blank_cells_get_no_label_and_are_counted(project: Path, downloads: dict[str, bytes]) -> None:
+    data = b"text,predicted_label\n@Delta where is my bag,mine\n   ,mine\n\t,mine\n"
+    at = label_csv(upload(open_app("A CSV"), "blanks.csv", data))
+    assert counts(at)["Rows without text"] == 2 and counts(at)["Rows"] == 3
+    got = pd.read_csv(io.BytesIO(downloads["blanks_labelled.csv"]), keep_default_na=False)
+    assert got["predicted_label"].tolist() == ["mine"] * 3  # the input column is kept
+    assert got["predicted_label_1"].tolist()[1:] == ["", ""]
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"text,n\nhello,1\nthere,2,3\n", "Line 3 of ragged.csv has 3 fields"),
+        (b"text,text\na,b\n", "'text' more than once"),
+    ],
+    ids=["ragged", "duplicate-header"],
+)
+def test_a_malformed_csv_names_the_line(project: Path, data: bytes, says: str) -> None:
+    at = upload(open_app("A CSV"), "ragged.csv", data)
+    assert says in messages(at.error)
+
+
+def test_a_damaged_model_is_a_message_not_a_crash(built_project: Path, tmp_path: Path, monkeypatch) -> None:
+    shutil.copytree(built_project / "models" / "selected", tmp_path / "models" / "selected")
+    damaged = next(p for p in (tmp_path / "models" / "selected").iterdir() if p.suffix in (".keras", ".skops"))
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    monkeypatch.setenv("TWCS_PROJECT_DIR", str(tmp_path))
+    st.cache_resource.clear()
+    at = open_app()
+    assert f"{damaged.name} cannot be loaded" in messages(at.error) and "dvc repro --force select" in messages(at.error)
+    assert not at.text_area
 
 
 @pytest.mark.parametrize(
     ("name", "data", "kind", "says"),
     [
         ("numbers.csv", b"tweet_id,inbound\n1,True\n2,False\n", "error", "No column of numbers.csv holds text"),
-        ("empty.csv", b"", "error", "The CSV file is empty"),
-        ("blank.csv", b"\n  \n", "error", "The CSV file is empty"),
+        ("empty.csv", b"", "error", "Empty.csv is empty"),
+        ("blank.csv", b"\n  \n", "error", "Blank.csv is empty"),
         ("header.csv", b"text,author_id\n", "warning", "has a header (text, author_id) but no rows"),
         ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "error", "binary data"),
     ],

@@ -23,18 +23,18 @@ def test_example_tweets_are_short_distinct_and_cover_both_classes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected", "cut", "blank"),
+    ("text", "expected", "cut"),
     [
-        ("hello", "hello", False, False),
-        ("", "", False, True),
-        (None, "", False, True),
-        (" \n\t ", " \n\t ", False, True),
-        ("abcdefg", "abcde", True, False),
+        ("hello", "hello", False),
+        ("", "", False),
+        (None, "", False),
+        (" \n\t ", " \n\t ", False),
+        ("abcdefg", "abcde", True),
     ],
 )
-def test_prepare_text_cuts_to_the_cap(text: str | None, expected: str, cut: bool, blank: bool) -> None:
+def test_prepare_text_cuts_to_the_cap(text: str | None, expected: str, cut: bool) -> None:
     prepared = app_view.prepare_text(text, max_chars=5)
-    assert (prepared.text, prepared.cut, prepared.blank) == (expected, cut, blank)
+    assert (prepared.text, prepared.cut) == (expected, cut)
     assert prepared.original_chars == len(text or "")
 
 

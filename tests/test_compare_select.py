@@ -7,10 +7,12 @@ import pytest
 
 from twcs_classifier.compare import compare, rank_models, verdict
 from twcs_classifier.errors import PipelineError
-from twcs_classifier.selection import BEST, Selection, chosen_model, fingerprint, install_model, model_card
+from twcs_classifier.params import SELECT_BEST as BEST
+from twcs_classifier.selection import Selection, chosen_model, fingerprint, install_model, model_card
 
 
 def m(f1: float, acc: float | None = None) -> dict:
+    wrong = round(100 * (1 - (acc or f1)))
     split = {
         "f1_macro": f1,
         "accuracy": acc or f1,
@@ -18,6 +20,7 @@ def m(f1: float, acc: float | None = None) -> dict:
         "average_precision": 0.99,
         "log_loss": 0.1,
         "n": 100,
+        "confusion": {"tn": 50, "fp": 0, "fn": wrong, "tp": 50 - wrong},
     }
     return {"validation": dict(split), "test": dict(split), "timing": {"train_seconds": 1.5}, "params": {"x": 1}}
 
@@ -97,8 +100,11 @@ def test_install_model_replaces_the_target(tmp_path: Path) -> None:
     (dst / "stale.txt").write_text("old")
     install_model(src, dst)
     assert sorted(p.name for p in dst.iterdir()) == ["model.json"]
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(PipelineError, match="no model directory"):
         install_model(tmp_path / "missing", dst)
+    assert sorted(p.name for p in dst.iterdir()) == ["model.json"]  # a failed install keeps the old one
+    assert oct(dst.stat().st_mode & 0o777) != oct(0o700)  # a normal folder's mode, not mkdtemp's
+    assert not list(tmp_path.glob(".selected.*"))  # no temporary folder left behind
 
 
 def test_a_gap_within_one_standard_error_is_called_a_tie_not_a_loss() -> None:
@@ -116,22 +122,29 @@ def test_a_gap_within_one_standard_error_is_called_a_tie_not_a_loss() -> None:
 
 def test_select_best_takes_the_best_validation_f1_never_the_test() -> None:
     validation_f1 = {"logreg": 0.97, "simple_rnn": 0.95, "lstm": 0.98, "gru": 0.98}
-    choice = chosen_model(BEST, validation_f1)
+    # The test figures rank logreg first; the rule does not look at them.
+    metrics = {n: {**m(f1), "test": m(1.0 if n == "logreg" else 0.6)["test"]} for n, f1 in validation_f1.items()}
+    choice = chosen_model(BEST, metrics)
     assert choice.model == "lstm" and choice.rule == BEST  # ties: the first in compare.models
     assert "best validation macro-F1 (0.9800" in choice.reason and "logreg 0.9700" in choice.reason
-    # METRICS' test figures rank logreg first; the rule does not look at them.
-    metrics = {n: {**m(0.9), "test": m(1.0 if n == "logreg" else 0.5)["test"]} for n in validation_f1}
-    for n, f1 in validation_f1.items():
-        metrics[n]["validation"]["f1_macro"] = f1
-    summary, table = compare(metrics, chosen_model(BEST, validation_f1))
+    summary, table = compare(metrics, choice)
     assert summary["selected"] == "lstm" and summary["selection"]["rule"] == BEST and "**lstm**" in table
-    assert chosen_model("gru", validation_f1) == Selection("gru", "named", "select.model names gru")
+    assert chosen_model("gru", metrics) == Selection("gru", "named", "select.model names gru")
     with pytest.raises(PipelineError, match=r"'bert', which was not trained[\s\S]*'best' or to one of: logreg"):
-        chosen_model("bert", validation_f1)
+        chosen_model("bert", metrics)
+
+
+def test_select_best_passes_over_a_model_unfit_to_serve() -> None:
+    metrics = {"logreg": m(0.97), "gru": {**m(0.99), "training": {"epochs_trained": 0}}}
+    choice = chosen_model(BEST, metrics)
+    assert choice.model == "logreg" and "gru" not in choice.reason
+    metrics["logreg"]["training"] = {"epochs_trained": 0}
+    with pytest.raises(PipelineError, match="no compared model is fit to serve"):
+        chosen_model(BEST, metrics)
 
 
 def test_the_model_card_says_which_rule_chose_the_model() -> None:
-    summary, _ = compare(METRICS, chosen_model(BEST, {n: METRICS[n]["validation"]["f1_macro"] for n in METRICS}))
+    summary, _ = compare(METRICS, chosen_model(BEST, METRICS))
     card = model_card("logreg", METRICS["logreg"], summary, {"actual": {}, "seed": 1}, "abc")
     assert card["selection"]["rule"] == BEST and card["selection"]["model"] == "logreg"
     assert "best validation macro-F1" in card["selection"]["reason"]

@@ -147,3 +147,18 @@ def test_project_dir_comes_from_the_environment_or_the_default(tmp_path: Path) -
     assert paths.selected == tmp_path / "models" / "selected"
     assert paths.model_dir("gru") == tmp_path / "models" / "gru"
     assert (paths.metrics, paths.plots) == (tmp_path / "metrics", tmp_path / "plots")
+
+
+def test_every_data_output_is_cached_so_dvc_checkout_restores_it() -> None:
+    """Everything but the metrics and plots (numbers and labels, kept in git) is in DVC's
+    cache, the reports too; the raw data is persistent (DVC never deletes it before fetch runs)."""
+    in_git = (posix(LAYOUT.metrics), posix(LAYOUT.plots))
+    for name, stage in DVC_YAML["stages"].items():
+        for entry in stage.get("outs", []):
+            path, options = (next(iter(entry.items())) if isinstance(entry, dict) else (entry, {})) or {}
+            if any(within(PurePosixPath(re.sub(r"\$\{[^}]+\}", "x", path)), folder) for folder in in_git):
+                continue
+            assert (options or {}).get("cache", True), f"{name} does not cache {path}"
+    fetch_outs = DVC_YAML["stages"]["fetch"]["outs"]
+    assert fetch_outs == [{str(posix(LAYOUT.raw_data)): {"persist": True}}]
+    assert posix(LAYOUT.raw_data) in dvc_stages()["extract"]["deps"]

@@ -117,10 +117,14 @@ def test_non_string_input_is_named() -> None:
 def test_unknown_kind_and_unknown_params_are_errors() -> None:
     with pytest.raises(PipelineError, match="model kind 'svm' is unknown"):
         build_model({"kind": "svm"})
-    with pytest.raises(PipelineError, match="unknown logreg param.*alpha"):
+    with pytest.raises(PipelineError, match=r"logreg.alpha is not a known key[\s\S]*takes: C, word_ngram_max"):
         build_model({"kind": "logreg", "alpha": 1})
-    with pytest.raises(PipelineError, match="unknown recurrent cell"):
+    with pytest.raises(PipelineError, match="recurrent.cell is 'transformer', not one of: simple_rnn, lstm, gru"):
         build_model({"kind": "recurrent", "cell": "transformer"})
+    with pytest.raises(PipelineError, match="recurrent.units is 'sixty', not a whole number >= 1"):
+        build_model({"kind": "recurrent", "units": "sixty"})
+    with pytest.raises(PipelineError, match="logreg.char_ngram_min .6. is above"):
+        build_model({"kind": "logreg", "char_ngram_min": 6})
 
 
 class Keyword(TextClassifier):
@@ -150,8 +154,11 @@ class Keyword(TextClassifier):
 
 def test_the_base_class_owns_params_their_check_and_temperature_scaling() -> None:
     assert Keyword(strength=3.0).params == {"strength": 3.0, **SHARED_PARAMS}
-    with pytest.raises(PipelineError, match=r"unknown keyword param\(s\): beta[\s\S]*strength"):
+    with pytest.raises(PipelineError, match=r"keyword.beta is not a known key[\s\S]*takes: strength"):
         Keyword(beta=1)
+    with pytest.raises(PipelineError, match=r"keyword.strength is 'strong', not a number"):
+        Keyword(strength="strong")
+    assert Keyword(strength=3).params["strength"] == 3.0  # a whole number is a number
     texts = ["help me", "help", "thanks", "ok", "help please", "bye"]
     labels = np.array([1, 0, 0, 0, 1, 1])  # right 4 times in 6: over-confident at strength 2
     model = Keyword().fit(LabelledTexts(texts, labels), LabelledTexts(texts, labels))
@@ -257,9 +264,10 @@ def test_the_plain_word_level_design_is_a_choice_of_params(tokenizer) -> None:
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"pooling": "mean"}, "unknown pooling 'mean'"),
-        ({"char_ngram_max": 0, "word_embedding": False}, "has no input"),
-        ({"char_ngram_min": 4, "char_ngram_max": 3}, "do not make a range"),
+        ({"pooling": "mean"}, "recurrent.pooling is 'mean', not one of: max, last"),
+        ({"char_ngram_max": 0, "word_embedding": False}, "recurrent has no input"),
+        ({"char_ngram_min": 4, "char_ngram_max": 3}, r"recurrent.char_ngram_min \(4\) is above"),
+        ({"mask_augment": 1.5}, "recurrent.mask_augment"),
     ],
 )
 def test_recurrent_params_that_cannot_work_are_named(params, message) -> None:

@@ -52,9 +52,9 @@ def ran_stages(output: str) -> list[str]:
 
 def test_extract_outputs(built_project: Path) -> None:
     report = read(built_project, "data/interim/extract_report.json")
-    assert report["rows_parsed"] == 43796
+    assert report["rows_read"] == 43796
     dropped = sum(v for k, v in report.items() if k.startswith("dropped_"))
-    assert report["rows_written"] == report["rows_parsed"] - dropped + report["dropped_unparseable"]
+    assert report["rows_written"] == report["rows_read"] - dropped  # every record accounted for
     assert report["inbound"] == 6195 and report["outbound"] == 37601
     tweets = pd.read_parquet(built_project / "data/interim/tweets.parquet")
     assert len(tweets) == report["rows_written"]
@@ -65,8 +65,9 @@ def test_extract_outputs(built_project: Path) -> None:
 def test_sample_outputs(built_project: Path) -> None:
     report = read(built_project, "data/splits/sample_report.json")
     assert all(report["checks"].values()), report["checks"]
-    # The sample holds fewer inbound tweets than the defaults ask for: it says so.
-    assert report["warnings"] and report["actual"]["train"]["n"] < report["requested"]["train"]
+    # The test split gets what was asked; train takes the rest, fewer than asked: it says so.
+    assert report["actual"]["test"]["n"] == report["requested"]["test"] == 2000
+    assert report["warnings"] and report["min_split"] <= report["actual"]["train"]["n"] < report["requested"]["train"]
     splits = {s: pd.read_parquet(built_project / f"data/splits/{s}.parquet") for s in ("train", "val", "test")}
     for name, frame in splits.items():
         assert len(frame) == report["actual"][name]["n"] and frame["label"].mean() == 0.5
@@ -115,8 +116,22 @@ def test_train_outputs(built_project: Path, model: str) -> None:
         assert group["confidence"].is_monotonic_decreasing and len(group) <= 25
 
 
-def test_gru_reaches_095_test_accuracy_on_real_data(built_project: Path) -> None:
-    assert read(built_project, "metrics/gru.json")["test"]["accuracy"] >= 0.95
+def test_gru_reaches_097_on_every_real_test_condition_but_masked_text(built_project: Path) -> None:
+    # With the default params this run reaches about 0.979 (random split), 0.982 (unseen
+    # brands, macro-F1) and 0.936 (masked text); seeds move each by up to a point.
+    metrics = read(built_project, "metrics/gru.json")
+    assert metrics["test"]["accuracy"] >= 0.97
+    assert metrics["test_unseen_brands"]["f1_macro"] >= 0.97
+    assert metrics["test_masked"]["accuracy"] >= 0.92
+
+
+def test_the_gru_explains_an_agent_reply_by_the_words_a_person_would_pick(built_project: Path) -> None:
+    from twcs_classifier.models import load_model
+
+    model = load_model(built_project / "models/gru")
+    scores = model.token_importance("We're sorry to hear that. Please DM us your booking reference. ^KM")
+    towards_reply = [token for token, score in sorted(scores, key=lambda ts: ts[1])[:4]]
+    assert len(set(towards_reply) & {"we're", "sorry", "hear", "us", "dm", "please", "^", "km"}) >= 3, scores
 
 
 def test_recurrent_training_logs_exist(built_project: Path) -> None:
@@ -183,6 +198,7 @@ def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) ->
     assert summary == {"out": str(dst), "rows": 3, "inbound": 1, "outbound": 1, "missing_text": 1}
     result = pd.read_csv(dst)
     assert list(result.columns) == ["id", "tweet", "predicted_label", "p_inbound", "p_outbound", "confidence"]
+    assert result["tweet"][0] == "'@Delta lost my bag"  # safe to open in a spreadsheet
 
 
 def test_cli_without_a_model_explains(tmp_path: Path) -> None:

@@ -1,11 +1,10 @@
 """sample: balanced, disjoint, duplicate-free splits on small in-memory frames."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from twcs_classifier.errors import PipelineError
-from twcs_classifier.sampling import SampleSizes, assign_conversations, balanced_sample, split_checks
+from twcs_classifier.sampling import SampleSizes, allocate_conversations, balanced_sample, split_checks
 from twcs_classifier.text import normalise
 
 
@@ -58,14 +57,30 @@ def test_duplicate_texts_are_skipped_and_counted() -> None:
     assert report["checks"]["unique_normalised_text"]
 
 
-def test_fewer_rows_than_asked_uses_what_there_is_and_warns() -> None:
+def test_fewer_rows_than_asked_fills_test_first_and_shares_the_rest() -> None:
+    # 50 conversations of 2 inbound + 2 outbound: 100 of each class, far fewer than asked.
     with pytest.warns(UserWarning, match="asked for"):
-        splits, report = balanced_sample(tweets(n_conv=50), SampleSizes.from_params(10_000, 2_000, 0.1), seed=0)
-    assert report["warnings"]
-    total = sum(v["n"] for v in report["actual"].values())
-    assert total == sum(len(f) for f in splits.values()) <= 200
-    assert all(report["checks"].values())
-    assert report["requested"] == {"train": 9000, "val": 1000, "test": 2000, "unseen_brands": 2000}
+        splits, report = balanced_sample(tweets(n_conv=50), SampleSizes.from_params(10_000, 40, 0.1), seed=0)
+    actual = {name: v["n"] for name, v in report["actual"].items()}
+    assert actual["test"] == 40  # what was asked, before train takes anything
+    assert actual["val"] >= 10 and actual["train"] >= 9 * actual["val"] - 20  # the rest, shared 1:9
+    assert report["warnings"] and all(report["checks"].values())
+    assert sum(actual.values()) == sum(len(f) for f in splits.values()) <= 200
+    assert report["requested"] == {"train": 9000, "val": 1000, "test": 40, "unseen_brands": 40}
+
+
+def test_a_huge_n_train_does_not_starve_the_test_split() -> None:
+    sizes = SampleSizes.from_params(10**7, 100, 0.1)
+    with pytest.warns(UserWarning):
+        _, report = balanced_sample(tweets(n_conv=300), sizes, seed=3, min_split=50)
+    assert report["actual"]["test"]["n"] == 100 and report["actual"]["train"]["n"] >= 400
+
+
+def test_a_split_below_the_floor_stops_with_the_sizes() -> None:
+    with pytest.raises(PipelineError, match=r"too few tweets for the val split[\s\S]*sample.min_split = 50"):
+        balanced_sample(tweets(n_conv=40), SampleSizes.from_params(400, 100, 0.1), seed=0, min_split=50)
+    with pytest.raises(PipelineError, match=r"the train split \(0 of[\s\S]*lower sample.n_test"):
+        balanced_sample(tweets(n_conv=40), SampleSizes.from_params(400, 1000, 0.1), seed=0, min_split=50)
 
 
 def test_same_seed_same_sample_other_seed_other_sample() -> None:
@@ -78,17 +93,19 @@ def test_same_seed_same_sample_other_seed_other_sample() -> None:
     assert a["test"]["tweet_id"].tolist() != c["test"]["tweet_id"].tolist()
 
 
-def test_assignment_does_not_depend_on_row_order() -> None:
-    conv = np.array([5, 5, 9, 1, 9, 1, 7])
-    first = assign_conversations(conv, {"a": 0.5, "b": 0.5}, seed=4)
-    order = np.array([6, 5, 4, 3, 2, 1, 0])
-    second = assign_conversations(conv[order], {"a": 0.5, "b": 0.5}, seed=4)
-    assert dict(zip(conv.tolist(), first.tolist())) == dict(zip(conv[order].tolist(), second.tolist()))
+def test_allocation_does_not_depend_on_row_order() -> None:
+    frame = tweets(n_conv=80)
+    sizes = SampleSizes.from_params(200, 60, 0.2)
+    first = dict(zip(frame["conversation_id"], allocate_conversations(frame, sizes, seed=4)))
+    shuffled = frame.sample(frac=1.0, random_state=1)
+    second = dict(zip(shuffled["conversation_id"], allocate_conversations(shuffled, sizes, seed=4)))
+    assert first == second
+    assert {"test", "val", "train"} == set(first.values())
 
 
 def test_no_rows_for_a_split_is_an_error() -> None:
     frame = tweets(n_conv=3)
-    with pytest.raises(PipelineError, match="no balanced tweets left"):
+    with pytest.raises(PipelineError, match="too few tweets"):
         balanced_sample(frame, SampleSizes.from_params(100, 100, 0.5), seed=0)
 
 

@@ -1,12 +1,21 @@
-"""The CSV input of the serving path: which columns can hold tweets, which one does."""
+"""The serving path: reading a user's CSV strictly, which columns can hold tweets, blank
+texts, output columns and spreadsheet-safe CSV."""
 
 from __future__ import annotations
 
+import io
+import re
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from twcs_classifier import serving
+from twcs_classifier.errors import PipelineError
+from twcs_classifier.files import to_csv_bytes, unescape_formula
 from twcs_classifier.metrics import classification_metrics
+from twcs_classifier.models import TextClassifier
+from twcs_classifier.text import is_blank
 
 
 def test_word_characters_in_any_script_but_not_emoji() -> None:
@@ -41,6 +50,119 @@ def test_guess_text_column_prefers_names_then_length() -> None:
     assert serving.guess_text_column(frame, []) is None
 
 
+# -- reading a user's CSV strictly --------------------------------------------------------------------------
+def test_a_csv_is_read_as_strict_utf8_naming_the_line_and_byte() -> None:
+    data = 'text,n\n"@Delta où est mon sac 😡",1\n'.encode() + b"caf\xe9,2\n"
+    with pytest.raises(PipelineError, match=r"not valid utf-8: byte 0xe9 at line 3, byte 4") as err:
+        serving.read_csv_upload(io.BytesIO(data))
+    assert "--encoding" in str(err.value)
+    latin = serving.read_csv_upload(io.BytesIO("text\ncafé\n".encode("latin-1")), encoding="latin-1")
+    assert latin["text"].tolist() == ["café"]
+    assert serving.read_csv_upload(io.BytesIO("\ufefftext\n😡\n".encode()))["text"].tolist() == ["😡"]  # BOM
+    with pytest.raises(PipelineError, match="unknown encoding 'klingon'"):
+        serving.read_csv_upload(io.BytesIO(b"text\nx\n"), encoding="klingon")
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"text,n\nhello,1\nthere,2,extra\n", "line 3 of the CSV file has 3 fields, but the header has 2"),
+        (b"text,n\nhello,1\nthere\n", "line 3 of the CSV file has 1 fields, but the header has 2"),
+        (b"text,id,text\na,1,b\n", "names the column(s) 'text' more than once"),
+        (b'text,n\n"open quote,1\n', "could not be read as CSV"),
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x00\x00", "binary data"),
+    ],
+    ids=["extra-field", "missing-field", "duplicate-header", "broken-quote", "empty", "binary"],
+)
+def test_a_malformed_csv_stops_with_the_line(data: bytes, says: str) -> None:
+    with pytest.raises(PipelineError, match=re.escape(says)):
+        serving.read_csv_upload(io.BytesIO(data))
+
+
+def test_blank_lines_are_skipped_and_cells_stay_text() -> None:
+    frame = serving.read_csv_upload(io.BytesIO(b"id,text\r\n007,hi\r\n\r\n008,\r\n"))
+    assert frame.to_dict("list") == {"id": ["007", "008"], "text": ["hi", ""]}
+
+
+# -- labelling a table --------------------------------------------------------------------------------------
+class Fixed(TextClassifier):
+    """Inbound when the text holds "help"; reads text masked when ``mask``."""
+
+    kind = "fixed"
+
+    def _fit(self, train, validation) -> None:
+        pass
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        return np.array([3.0 if "help" in t else -3.0 for t in texts])
+
+    def _save_files(self, directory) -> None:
+        pass
+
+    @classmethod
+    def _load_files(cls, directory, params):
+        return cls(**params)
+
+
+def test_blank_text_gets_no_prediction_anywhere() -> None:
+    model = Fixed()
+    for blank in ("", "   ", "\t\n", "\u00a0\u200b"):
+        assert is_blank(blank) and serving.blank_mask(model, [blank]).tolist() == [True]
+        with pytest.raises(PipelineError, match="is blank"):
+            serving.predict(model, ["help me", blank])
+    assert not is_blank("!!") and not is_blank("😀")
+    assert is_blank("^JK", masked=True) and not is_blank("^JK")  # masking can leave nothing
+    frame = pd.DataFrame({"text": ["help me", "   ", None, "", "thanks"]})
+    table = serving.predict_dataframe(model, frame, "text")
+    assert table.frame["predicted_label"].fillna("").tolist() == ["inbound", "", "", "", "outbound"]
+    assert table.counts == {"rows": 5, "inbound": 1, "outbound": 1, "missing_text": 3}
+
+
+def test_output_columns_never_overwrite_input_columns() -> None:
+    frame = pd.DataFrame({"text": ["help", "no"], "confidence": ["high", "low"], "predicted_label": ["x", "y"]})
+    table = serving.predict_dataframe(Fixed(), frame, "text")
+    assert list(table.frame.columns) == [
+        "text",
+        "confidence",
+        "predicted_label",
+        "predicted_label_1",
+        "p_inbound",
+        "p_outbound",
+        "confidence_1",
+    ]
+    assert table.frame["confidence"].tolist() == ["high", "low"] and table.label_column == "predicted_label_1"
+    assert table.frame["predicted_label_1"].tolist() == ["inbound", "outbound"]
+
+
+def test_formula_like_cells_are_escaped_in_every_csv_written() -> None:
+    frame = pd.DataFrame(
+        {
+            "text": ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "＝1", "fine", "-1.5"],
+            "n": [1, 2, 3, 4, 5, 6, 7, 8, 9],
+        }
+    )
+    got = pd.read_csv(io.BytesIO(to_csv_bytes(frame)), dtype=str, keep_default_na=False)
+    assert got["text"].tolist() == [
+        '\'=HYPERLINK("http://x")',
+        "'+1+2",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "'＝1",
+        "fine",
+        "-1.5",
+    ]
+    assert got["n"].tolist() == [str(i) for i in range(1, 10)]
+    assert list(pd.read_csv(io.BytesIO(to_csv_bytes(pd.DataFrame({"=cmd": ["a"]})))).columns) == ["'=cmd"]
+    # Read back (the Mistakes page reads reports/errors_<model>.csv): every cell as it was given,
+    # and a text that itself starts with a quote is left alone.
+    assert [unescape_formula(t) for t in got["text"]] == frame["text"].tolist()
+    assert unescape_formula("'quoted") == "'quoted" and unescape_formula("'") == "'"
+
+
+# -- a label column: how right the model is ------------------------------------------------------------
 def test_read_labels_takes_booleans_digits_and_class_names() -> None:
     values = pd.Series(["True", " false ", "1", "0", "INBOUND", "outbound", "maybe", None])
     got = serving.read_labels(values)
@@ -59,13 +181,16 @@ def test_label_like_columns_and_the_guess_by_name() -> None:
 
 
 def test_label_metrics_scores_rows_with_a_text_and_a_label() -> None:
-    result = pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "truth": ["True", "False", "True", "x", "False"],
-            "p_inbound": [0.9, 0.2, 0.4, 0.8, np.nan],  # the last row had no text
+            "p_inbound_1": [0.9, 0.2, 0.4, 0.8, np.nan],  # the last row had no text
         }
     )
-    got = serving.label_metrics(result, "truth")
+    names = {c: c for c in serving.OUTPUT_COLUMNS} | {"p_inbound": "p_inbound_1"}  # found by its output name
+    table = serving.LabelledTable(frame, names, counts={})
+    got = serving.label_metrics(table, "truth")
     want = classification_metrics(np.array([1, 0, 1]), np.array([0.9, 0.2, 0.4]))
-    assert got == {**want, "rows_scored": 3, "rows_not_scored": 2}
-    assert serving.label_metrics(result.assign(truth="?"), "truth") is None
+    assert got == {**want, "rows_scored": 3, "rows_not_scored": 2, "rows_without_text": 1, "rows_without_label": 1}
+    unreadable = serving.LabelledTable(frame.assign(truth="?"), names, counts={})
+    assert serving.label_metrics(unreadable, "truth") is None

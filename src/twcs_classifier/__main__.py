@@ -1,4 +1,8 @@
-"""Command line: label tweets with a trained model, or fetch twcs.csv."""
+"""Command line: label tweets with a trained model, or fetch twcs.csv
+(``python -m twcs_classifier {predict,fetch-data} ...``).
+
+Every failure ends in a message saying what is wrong and how to fix it, with exit code 2.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import PipelineError
-from .files import load_params, section
+from .errors import PipelineError, guarded
+
+
+def check_arguments(texts: list[str]) -> None:
+    """Text arguments must be valid UTF-8 (Python keeps undecodable bytes as lone surrogates)."""
+    for i, text in enumerate(texts, start=1):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            byte = ord(text[err.start]) - 0xDC00 if 0xDC80 <= ord(text[err.start]) <= 0xDCFF else None
+            shown = f"byte 0x{byte:02x}" if byte is not None else f"character {text[err.start]!r}"
+            raise PipelineError(
+                f"text argument #{i} is not valid UTF-8 ({shown} at position {err.start + 1})",
+                "pass the text in UTF-8 (e.g. convert it with iconv -f latin1 -t utf-8), or put it in a CSV "
+                "and use --csv with --encoding",
+            ) from None
+
 
 PROG = "python -m twcs_classifier"
 EXAMPLES = f"""\
@@ -18,13 +37,16 @@ examples:
   {PROG} predict "@AmazonHelp my parcel never arrived"
   {PROG} predict --model logreg "@AmazonHelp where is my order?" "@115712 Sorry to hear that! ^JK"
   {PROG} predict --csv tweets.csv --text-column text --out tweets_labelled.csv
+  {PROG} predict --csv export.csv --encoding latin-1 --out export_labelled.csv
 """
 PREDICT_NOTES = """
 Each text gets one JSON line: label (inbound: a customer query; outbound: a company reply),
-label_text, confidence (the probability of that label) and p_inbound. A CSV gets the columns
-predicted_label, p_inbound, p_outbound and confidence. --model names a model the pipeline
-trained (models/<name>) or "selected", the default; --model-dir (or $TWCS_MODEL_DIR) points
-at a saved model anywhere.
+label_text, confidence (the probability of that label) and p_inbound; a blank text (nothing
+left once normalised) is an error (exit 2). A CSV (strict UTF-8 unless --encoding says
+otherwise) gets the columns predicted_label, p_inbound, p_outbound and confidence, with a
+suffix (_1) where it has such a column already; blank rows get none and are counted.
+--model names a model the pipeline trained (models/<name>) or "selected", the default;
+--model-dir (or $TWCS_MODEL_DIR) points at a saved model anywhere.
 """
 
 
@@ -62,20 +84,22 @@ def _progress_bar(mode: str) -> Iterator[Callable[[int, int], None]]:
 def _predict(args: argparse.Namespace) -> int:
     from .serving import predict, predict_csv
 
-    model = _load(args)
+    check_arguments(args.text)
     if args.csv:
         if args.text or not args.out:
             raise PipelineError(
                 "--csv needs --out and no text argument", "e.g. predict --csv in.csv --text-column text --out out.csv"
             )
+        model = _load(args)
         with _progress_bar(args.progress) as progress:
-            counts = predict_csv(model, args.csv, args.text_column, args.out, progress=progress)
+            counts = predict_csv(model, args.csv, args.text_column, args.out, encoding=args.encoding, progress=progress)
         print(json.dumps({"out": str(args.out), **counts}))
         return 0
     if not args.text:
         raise PipelineError(
             "nothing to predict", 'give a text, e.g. predict "@AmazonHelp where is my order?", or --csv'
         )
+    model = _load(args)
     for text, pred in zip(args.text, predict(model, args.text)):
         print(
             json.dumps(
@@ -94,16 +118,18 @@ def _predict(args: argparse.Namespace) -> int:
 
 def _fetch(args: argparse.Namespace) -> int:
     from .data_source import ensure_raw_data
+    from .params import load_params
 
-    raw = args.path or section(load_params(args.params), "data")["raw_path"]
+    raw = args.path or load_params(args.params).data.raw_path
     path = ensure_raw_data(raw)
     print(f"twcs.csv is at {path}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; a :class:`PipelineError` is printed as a message with exit code 2.
-    TensorFlow's native log lines stay off stderr (:func:`~twcs_classifier.runtime.quiet_native_logs`)."""
+    """Entry point; any failure is printed as a message (problem, how to fix) with exit code 2
+    (:func:`~twcs_classifier.errors.guarded`). TensorFlow's native log lines stay off stderr
+    (:func:`~twcs_classifier.runtime.quiet_native_logs`)."""
     from .runtime import quiet_native_logs
 
     parser = argparse.ArgumentParser(
@@ -128,7 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--csv", type=Path, help="a CSV of texts to label")
     p.add_argument("--text-column", default="text", help="the CSV column holding the texts (default: text)")
-    p.add_argument("--out", type=Path, help="where to write the labelled CSV")
+    p.add_argument("--out", type=Path, help="where to write the labelled CSV (not the input file)")
+    p.add_argument(
+        "--encoding", default="utf-8", help="the encoding of the --csv file (default: utf-8, strictly; e.g. latin-1)"
+    )
     p.add_argument("--model-dir", type=Path, default=None, help="a saved model (default: models/selected)")
     p.add_argument(
         "--progress",
@@ -142,12 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--params", type=Path, default=Path("params.yaml"))
     f.set_defaults(func=_fetch)
     args = parser.parse_args(argv)
-    try:
+
+    def run() -> int:
         with quiet_native_logs():
             return args.func(args)
-    except PipelineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+
+    return guarded(run)
 
 
 if __name__ == "__main__":

@@ -90,11 +90,6 @@ class PreparedText:
     original_chars: int
     cut: bool
 
-    @property
-    def blank(self) -> bool:
-        """True when there is nothing but whitespace (or nothing at all)."""
-        return not self.text.strip()
-
 
 def prepare_text(text: str | None, max_chars: int) -> PreparedText:
     """Cut ``text`` to ``max_chars`` characters (``None`` counts as empty)."""

@@ -12,17 +12,23 @@ from typing import Any
 
 import pandas as pd
 
-from .files import load_params
+from .errors import PipelineError
+from .files import unescape_formula
 from .layout import Layout
 from .models.base import META_FILE
+from .params import read_params_file
 
 
 def read_json_or_none(path: str | Path) -> Any:
-    """The JSON in ``path``, or ``None`` if the file does not exist."""
+    """The JSON in ``path``, or ``None`` if the file does not exist or cannot be read (the
+    app then says what to build instead of failing)."""
     path = Path(path)
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def model_stamp(directory: str | Path) -> int | None:
@@ -40,9 +46,13 @@ def model_stamp(directory: str | Path) -> int | None:
 
 def configured_models(layout: Layout) -> list[str]:
     """The models of ``compare.models`` in the project's params.yaml, in its order (none
-    when there is no params.yaml)."""
-    params = load_params(layout.params_file) if layout.params_file.is_file() else {}
-    return list((params.get("compare") or {}).get("models") or [])
+    when there is no readable params.yaml: the order is only for show)."""
+    try:
+        params = read_params_file(layout.params_file)
+    except PipelineError:
+        return []
+    models = (params.get("compare") or {}).get("models") if isinstance(params.get("compare"), dict) else None
+    return [str(m) for m in models] if isinstance(models, list) else []
 
 
 def _ordered(names: Iterable[str], preferred: Sequence[str]) -> list[str]:
@@ -92,4 +102,6 @@ def read_mistakes(layout: Layout, model: str) -> pd.DataFrame | None:
     path = layout.errors_file(model)
     if not path.is_file():
         return None
-    return pd.read_csv(path, dtype={"tweet_id": str, "text": str}, keep_default_na=False, na_values={"p_inbound": ""})
+    frame = pd.read_csv(path, dtype={"tweet_id": str, "text": str}, keep_default_na=False, na_values={"p_inbound": ""})
+    frame["text"] = frame["text"].map(unescape_formula)  # written spreadsheet-safe: the tweets as they were
+    return frame

@@ -1,14 +1,17 @@
-"""Get twcs.csv to ``data.raw_path``: use what is there, unzip a Kaggle archive, or download."""
+"""Get twcs.csv: use what is there, unzip a Kaggle archive, or download; and put the
+pipeline's own copy at ``data/raw/twcs.csv`` (the fetch stage's DVC-tracked output)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from .errors import PipelineError
-from .files import atomic_path
+from .extract import twcs_member
+from .files import atomic_path, remove_stale_temps
 
 KAGGLE_DATASET = "thoughtvector/customer-support-on-twitter"
 CSV_NAME = "twcs.csv"
@@ -30,14 +33,17 @@ def _find_csv(folder: Path) -> Path | None:
 
 def _unzip_member(archive: Path, target: Path) -> None:
     with zipfile.ZipFile(archive) as zf:
-        members = [m for m in zf.namelist() if Path(m).name == CSV_NAME]
-        if not members:
-            raise PipelineError(
-                f"zip archive {archive} holds no {CSV_NAME}",
-                f"use the Kaggle archive of {KAGGLE_DATASET}",
-            )
-        with zf.open(members[0]) as src, atomic_path(target) as tmp, tmp.open("wb") as dst:
+        member = twcs_member(zf, archive)
+        with zf.open(member) as src, atomic_path(target) as tmp, tmp.open("wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise PipelineError(
+            f"{path} is not a file (it is a directory or a device)",
+            "point data.raw_path at the twcs.csv file (or the Kaggle zip), not at its folder",
+        )
 
 
 def ensure_raw_data(
@@ -54,11 +60,12 @@ def ensure_raw_data(
     """
     raw_path = Path(raw_path)
     if raw_path.exists():
+        _check_file(raw_path)
         return raw_path
     folder = raw_path.parent
-    zips = [raw_path.with_suffix(".zip")] + (sorted(folder.glob("*.zip")) if folder.exists() else [])
+    zips = [raw_path.with_suffix(".zip")] + (sorted(folder.glob("*.zip")) if folder.is_dir() else [])
     for archive in zips:
-        if archive.exists() and zipfile.is_zipfile(archive):
+        if archive.is_file() and zipfile.is_zipfile(archive):
             _unzip_member(archive, raw_path)
             return raw_path
     try:
@@ -81,3 +88,54 @@ def ensure_raw_data(
         with atomic_path(raw_path) as tmp:
             shutil.copyfile(found, tmp)
     return raw_path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def materialise_raw_data(
+    raw_path: str | Path,
+    target: str | Path,
+    dataset: str = KAGGLE_DATASET,
+    download: Callable[[str], Path] = kagglehub_download,
+) -> Path:
+    """Put the twcs.csv that ``data.raw_path`` names at ``target``, the pipeline's own copy.
+
+    When ``raw_path`` is ``target`` itself it is made sure of (:func:`ensure_raw_data`:
+    there, unzipped from a zip beside it, or downloaded). Any other path must exist (a
+    misspelt path is an error, not a reason to download): a Kaggle zip is unpacked to
+    ``target``, a CSV hard-linked there (so changing it in place is seen) or copied where a
+    link is impossible. Every failure is a :class:`PipelineError`, raised before ``target``
+    is touched.
+    """
+    raw_path, target = Path(raw_path), Path(target)
+    if _same_file(raw_path, target):
+        return ensure_raw_data(target, dataset, download)
+    if not raw_path.exists():
+        raise PipelineError(
+            f"data.raw_path is {raw_path}, which does not exist",
+            f"correct data.raw_path in params.yaml, or set it to {target} and run "
+            "`python -m twcs_classifier fetch-data` to download twcs.csv there",
+        )
+    source = ensure_raw_data(raw_path, dataset, download)
+    if zipfile.is_zipfile(source):
+        _unzip_member(source, target)
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target)
+    link = target.with_name(f".{target.name}.{os.getpid()}.link.tmp")
+    try:
+        link.unlink(missing_ok=True)
+        os.link(source, link)
+        os.replace(link, target)
+    except OSError:
+        link.unlink(missing_ok=True)
+        with atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+    return target

@@ -38,6 +38,9 @@ TRUE_VALUES = frozenset({"true", "1"})
 FALSE_VALUES = frozenset({"false", "0"})
 
 _ID_RE = r"^\s*[0-9]+\s*$"
+_RECORD_START_RE = r"\n[0-9]+,[^,\n]*,(?i:true|false|1|0),"
+"""A line break followed by the start of a twcs record (tweet_id, author_id, inbound): inside
+a field, the sign that a stray quote swallowed the records that follow it."""
 _LINK_RE = r"^\s*[0-9]+(\.0*)?\s*$"
 _MENTION_RE = re.compile(r"@(\w+)")
 _BLOCK_SIZE = 16 << 20
@@ -48,8 +51,10 @@ class ExtractReport:
     """Counts of everything read, dropped and derived by the extract stage."""
 
     source: str = ""
+    rows_read: int = 0
     rows_parsed: int = 0
     dropped_unparseable: int = 0
+    dropped_quote_error: int = 0
     dropped_bad_tweet_id: int = 0
     dropped_empty_text: int = 0
     dropped_duplicate_tweet_id: int = 0
@@ -66,12 +71,46 @@ class ExtractReport:
         """The report as a JSON-ready dict."""
         return dict(self.__dict__)
 
+    @property
+    def dropped(self) -> int:
+        """Every record dropped, whatever the reason."""
+        return sum(v for k, v in self.__dict__.items() if k.startswith("dropped_"))
+
+    def check_accounts(self) -> None:
+        """Every record read is kept or dropped for a counted reason; else a :class:`PipelineError`."""
+        if self.rows_read != self.rows_written + self.dropped:
+            raise PipelineError(
+                f"extract lost track of records in {self.source}: read {self.rows_read}, kept "
+                f"{self.rows_written}, dropped {self.dropped}",
+                "this is a bug; report it with the extract_report.json of the run",
+            )
+
+
+def twcs_member(archive: zipfile.ZipFile, path: str | os.PathLike[str]) -> str:
+    """The one member of a zip archive named ``twcs.csv`` (macOS ``__MACOSX/`` copies are
+    ignored). None, or more than one, is a :class:`PipelineError` naming what it holds."""
+    names = [m for m in archive.namelist() if Path(m).name == "twcs.csv" and not m.startswith("__MACOSX/")]
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        held = ", ".join(archive.namelist()[:10]) or "nothing"
+        raise PipelineError(
+            f"zip archive {path} holds no twcs.csv (it holds: {held})",
+            "use the Kaggle archive of thoughtvector/customer-support-on-twitter, "
+            "or unzip twcs.csv and point data.raw_path at it",
+        )
+    raise PipelineError(
+        f"zip archive {path} holds {len(names)} files named twcs.csv ({', '.join(names[:5])})",
+        "unzip the one you mean and point data.raw_path at it",
+    )
+
 
 def open_source(path: str | os.PathLike[str]) -> tuple[IO[bytes], str]:
     """Open twcs.csv, or the twcs.csv inside a Kaggle ``.zip``, as a binary stream.
 
     Returns the stream and a description of what was opened. Raises
-    :class:`PipelineError` for a missing or empty file or a zip without twcs.csv.
+    :class:`PipelineError` for a missing, empty or unreadable file, a directory, or a zip
+    without exactly one twcs.csv.
     """
     path = Path(path)
     if not path.exists():
@@ -80,6 +119,11 @@ def open_source(path: str | os.PathLike[str]) -> tuple[IO[bytes], str]:
             f"put twcs.csv (or the Kaggle zip) at {path}, or run "
             "`python -m twcs_classifier fetch-data` to download it with kagglehub",
         )
+    if not path.is_file():
+        raise PipelineError(
+            f"raw data path {path} is not a file (it is a directory or a device)",
+            "point data.raw_path at the twcs.csv file (or the Kaggle zip), not at its folder",
+        )
     if path.stat().st_size == 0:
         raise PipelineError(
             f"raw data file {path} is empty",
@@ -87,15 +131,8 @@ def open_source(path: str | os.PathLike[str]) -> tuple[IO[bytes], str]:
         )
     if zipfile.is_zipfile(path):
         zf = zipfile.ZipFile(path)
-        members = [m for m in zf.namelist() if Path(m).name == "twcs.csv"]
-        if not members:
-            names = ", ".join(zf.namelist()[:10]) or "nothing"
-            raise PipelineError(
-                f"zip archive {path} holds no twcs.csv (it holds: {names})",
-                "use the Kaggle archive of thoughtvector/customer-support-on-twitter, "
-                "or unzip twcs.csv and point data.raw_path at it",
-            )
-        return zf.open(members[0]), f"{path}!{members[0]}"
+        member = twcs_member(zf, path)
+        return zf.open(member), f"{path}!{member}"
     return open(path, "rb"), str(path)
 
 
@@ -124,6 +161,23 @@ def _clean_batch(batch: pa.RecordBatch, report: ExtractReport) -> pa.Table:
     """Type one batch of raw string columns; drop and count unusable rows."""
     tbl = pa.Table.from_batches([batch]).select(list(REQUIRED_COLUMNS))
     report.rows_parsed += tbl.num_rows
+    report.rows_read += tbl.num_rows
+
+    # A stray quote makes one field swallow the records after it: drop the row and count
+    # it with every record it swallowed.
+    swallowed = [pc.count_substring_regex(tbl[c], _RECORD_START_RE) for c in REQUIRED_COLUMNS]
+    per_row = swallowed[0]
+    for counts in swallowed[1:]:
+        per_row = pc.add(per_row, counts)
+    merged = pc.greater(per_row, 0)
+    n_merged = pc.sum(merged).as_py() or 0
+    if n_merged:
+        lost = pc.sum(per_row).as_py() or 0
+        report.rows_read += lost
+        report.dropped_quote_error += n_merged + lost
+        for text in tbl["text"].filter(merged).to_pylist()[: max(0, 5 - len(report.unparseable_examples))]:
+            report.unparseable_examples.append(f"quote error: {text[:120]!r}")
+        tbl = tbl.filter(pc.invert(merged))
 
     id_ok = pc.match_substring_regex(tbl["tweet_id"], _ID_RE)
     n_bad_id = tbl.num_rows - (pc.sum(id_ok).as_py() or 0)
@@ -173,9 +227,13 @@ def read_twcs(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tu
     report = ExtractReport(source=described)
 
     def on_invalid(row: Any) -> str:
+        swallowed = len(re.findall(_RECORD_START_RE, row.text or ""))
         report.dropped_unparseable += 1
+        report.rows_read += 1 + swallowed
+        report.dropped_quote_error += swallowed
         if len(report.unparseable_examples) < 5:
-            report.unparseable_examples.append(f"line {row.number}: {row.text[:120]!r}")
+            where = f"line {row.number}: " if row.number is not None else ""
+            report.unparseable_examples.append(f"{where}{row.text[:120]!r}")
         return "skip"
 
     read_opts = pacsv.ReadOptions(block_size=block_size, use_threads=True)
@@ -192,6 +250,13 @@ def read_twcs(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tu
             )
         except pa.ArrowInvalid as err:
             raise _arrow_error(described, err) from None
+        names = reader.schema.names
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise PipelineError(
+                f"{described} has the column name(s) {', '.join(repeated)} more than once in its header",
+                "give every column one name; the header of twcs.csv is " + ",".join(REQUIRED_COLUMNS),
+            )
         missing = [c for c in REQUIRED_COLUMNS if c not in reader.schema.names]
         if missing:
             raise PipelineError(
@@ -204,11 +269,13 @@ def read_twcs(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tu
         except pa.ArrowInvalid as err:
             raise _arrow_error(described, err) from None
 
-    if not tables:
+    if not tables and not report.rows_read:
         raise PipelineError(
             f"{described} has a header but no data rows",
             "replace it with the full twcs.csv from Kaggle",
         )
+    if not tables:
+        raise _nothing_usable(described, report)
     table = pa.concat_tables(tables)
     del tables
     ids = table["tweet_id"].to_numpy()
@@ -221,12 +288,22 @@ def read_twcs(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tu
     # No combine_chunks(): it copied every column (about 1.3 s and the file's size in memory);
     # everything downstream, parquet included, takes chunked columns.
     if table.num_rows == 0:
-        raise PipelineError(
-            f"no usable rows in {described}: every row was dropped "
-            f"({report.dropped_unparseable} unparseable, {report.dropped_empty_text} empty text)",
-            "check that the file is the comma-separated twcs.csv from Kaggle",
-        )
+        raise _nothing_usable(described, report)
     return table, report
+
+
+def _nothing_usable(described: str, report: ExtractReport) -> PipelineError:
+    counts = ", ".join(
+        f"{v} {k.removeprefix('dropped_').replace('_', ' ')}"
+        for k, v in report.as_dict().items()
+        if k.startswith("dropped_") and v
+    )
+    return PipelineError(
+        f"no usable rows in {described}: all {report.rows_read} records were dropped ({counts})",
+        "check that the file is the comma-separated twcs.csv from Kaggle; "
+        + ("look for a stray double quote near the start" if report.dropped_quote_error else "see the examples below")
+        + (f" (first problems: {'; '.join(report.unparseable_examples[:2])})" if report.unparseable_examples else ""),
+    )
 
 
 def _arrow_error(described: str, err: Exception) -> PipelineError:
@@ -381,6 +458,7 @@ def extract(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tupl
     report.conversations = n_conv
     report.companies = int(np.count_nonzero(np.bincount(codes[codes >= 0], minlength=1)))
     report.conversations_without_company = n_without
+    report.check_accounts()
     return table, report.as_dict()
 
 
@@ -393,4 +471,5 @@ __all__ = [
     "open_source",
     "parse_inbound",
     "read_twcs",
+    "twcs_member",
 ]

@@ -1,9 +1,13 @@
-"""Small file helpers shared by the stages: atomic writes and parameter loading."""
+"""Small file helpers shared by the stages, serving and the app: atomic writes (files and
+directories), JSON, and the one CSV writer (cells a spreadsheet would run as formulas are
+escaped)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,29 +15,118 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
+import pandas as pd
 
 from .errors import PipelineError
-from .layout import PARAMS_FILE
+
+_TEMP_SUFFIX = ".tmp"
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name}.{os.getpid()}."
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True
+
+
+def remove_stale_temps(target: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files or folders that earlier writes of ``target`` left behind
+    when they were killed (``.<name>.<pid>.<random>.tmp`` of a process that no longer runs,
+    or of an unknown process). Returns what was removed."""
+    target = Path(target)
+    if not target.parent.is_dir():
+        return []
+    removed = []
+    for tmp in target.parent.glob(f".{glob_escape(target.name)}.*{_TEMP_SUFFIX}"):
+        parts = tmp.name[len(target.name) + 2 : -len(_TEMP_SUFFIX)].split(".")
+        pid = int(parts[0]) if parts and parts[0].isdigit() else None
+        if pid is not None and (pid == os.getpid() or _pid_alive(pid)):
+            continue
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with the characters glob patterns read (``*?[``) escaped."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def _default_mode(directory: bool) -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
+def _settle_mode(tmp: Path, target: Path, directory: bool) -> None:
+    """Give ``tmp`` the mode ``target`` has, or the mode a new file gets (not mkstemp's 0600)."""
+    mode = target.stat().st_mode & 0o7777 if target.exists() else _default_mode(directory)
+    os.chmod(tmp, mode)
+
+
+def _check_writable_target(target: Path) -> None:
+    if target.is_dir() and not target.is_symlink():
+        raise PipelineError(f"{target} is a directory", "give the path of a file to write, not of a directory")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise PipelineError(
+            f"cannot write {target}: {target.parent} is a file, not a directory", "choose a path inside a directory"
+        ) from None
 
 
 @contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it into place only on success.
 
-    A stage that fails half-way leaves no half-written output behind.
+    A write that fails half-way leaves no half-written output behind, and the file gets
+    the mode ``target`` had (or a new file's usual mode). Temporary files of earlier
+    writes that were killed are removed first.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _check_writable_target(target)
+    remove_stale_temps(target)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=_TEMP_SUFFIX, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _settle_mode(tmp_path, target, directory=False)
         os.replace(tmp_path, target)
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        tmp_path.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary directory beside ``target``; on success it replaces ``target`` (in
+    two renames: the old one is only removed once the new one is in place)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=_TEMP_SUFFIX, dir=target.parent))
+    old = None
+    try:
+        yield tmp
+        _settle_mode(tmp, target, directory=True)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=_TEMP_SUFFIX, dir=target.parent))
+            os.replace(target, old / "previous")
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, old):
+            if leftover is not None and leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> None:
@@ -54,9 +147,16 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> 
         writer(tmp)
 
 
-def read_json(path: str | os.PathLike[str]) -> Any:
-    """Read a JSON file."""
-    return json.loads(Path(path).read_text())
+def read_json(path: str | os.PathLike[str], rebuild: str = "dvc repro") -> Any:
+    """Read a JSON file the pipeline wrote; a missing or unreadable one is a
+    :class:`PipelineError` that says to run ``rebuild``."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PipelineError(f"{path} is missing", f"build it: `{rebuild}`") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError) as err:
+        raise PipelineError(f"{path} cannot be read as JSON ({err})", f"rebuild it: `{rebuild}`") from None
 
 
 def _json_default(obj: Any) -> Any:
@@ -71,27 +171,49 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
-def load_params(path: str | os.PathLike[str] = PARAMS_FILE) -> dict[str, Any]:
-    """Read ``params.yaml``; a missing file is a :class:`PipelineError`."""
-    path = Path(path)
-    if not path.exists():
-        raise PipelineError(
-            f"{path} not found",
-            "run the command from the repository root, where params.yaml lives",
-        )
-    with path.open() as fh:
-        params = yaml.safe_load(fh) or {}
-    return params
+# -- CSV for people: safe to open in a spreadsheet -------------------------------------------------
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP's list: ``=``,
+``+``, ``-``, ``@``, tab, carriage return; and their full-width forms, which some
+spreadsheets read the same way)."""
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-def section(params: dict[str, Any], name: str) -> dict[str, Any]:
-    """Return ``params[name]`` (dotted names allowed), or explain which section is missing."""
-    node: Any = params
-    for part in name.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise PipelineError(
-                f"params.yaml has no section '{name}'",
-                f"add a '{name}' section to params.yaml (see the README for its keys)",
-            )
-        node = node[part]
-    return node
+def escape_formula(value: Any) -> Any:
+    """A cell as a spreadsheet should show it: text starting with a formula character gets a
+    leading ``'`` (OWASP's CSV-injection advice), so it is shown, never run. Plain numbers
+    such as ``-1.5`` and anything that is not text are left as they are."""
+    if isinstance(value, str) and value and value[0] in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value: Any) -> Any:
+    """The cell :func:`escape_formula` was given, for reading back a CSV the project wrote
+    (the leading ``'`` it added is dropped)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and escape_formula(value[1:]) == value:
+        return value[1:]
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`escape_formula` applied to every text cell and column name."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(escape_formula)
+    out.columns = [escape_formula(c) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as UTF-8 CSV, safe to open in a spreadsheet (:func:`spreadsheet_safe`). Every
+    field is quoted and lines end in CRLF, so a text holding a line break or a bare carriage
+    return reads back as one row. The one way the project writes CSV for people."""
+    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n", quoting=1).encode("utf-8")
+
+
+def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+    """Write ``frame`` atomically as :func:`to_csv_bytes`."""
+    write_with(path, lambda tmp: tmp.write_bytes(to_csv_bytes(frame)))

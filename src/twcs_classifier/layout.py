@@ -37,6 +37,9 @@ def reliability_plot(condition: str) -> str:
 
 
 CATALOG: dict[str, dict[str, str]] = {
+    "fetch": {
+        "raw_data": "data/raw/twcs.csv",
+    },
     "extract": {
         "tweets": "data/interim/tweets.parquet",
         "extract_report": "data/interim/extract_report.json",
@@ -92,7 +95,12 @@ class Layout:
     def _folder(self, entry: str) -> Path:
         return self.root / Path(TEMPLATES[entry]).parent
 
-    # -- extract, sample, clean_tokenize ----------------------------------------------------
+    # -- fetch, extract, sample, clean_tokenize ----------------------------------------------
+    @property
+    def raw_data(self) -> Path:
+        """The pipeline's copy of twcs.csv (from ``data.raw_path``), a DVC-tracked output."""
+        return self.path("raw_data")
+
     @property
     def tweets(self) -> Path:
         """Every valid tweet of twcs.csv, with its conversation and company (Parquet)."""

@@ -19,9 +19,10 @@ import pandas as pd
 from .errors import PipelineError
 from .text import normalise
 
-SPLITS: tuple[str, ...] = ("test", "unseen_brands", "val", "train")
-"""Split names, in the order they are filled (the test sets first, so they are never
-starved). ``unseen_brands`` holds the conversations of the held-out companies."""
+SPLITS: tuple[str, ...] = ("test", "val", "unseen_brands", "train")
+"""Split names, in the order they are drawn: the test split gets what was asked first, then
+validation, then the held-out brands; train takes the rest. ``unseen_brands`` holds the
+conversations of the held-out companies."""
 
 RANDOM_SPLITS: tuple[str, ...] = ("test", "val", "train")
 """The splits drawn from the conversations of the companies that are not held out."""
@@ -81,40 +82,84 @@ def choose_holdout_brands(
     return sorted(rng.choice(np.array(names, dtype=object), size=k, replace=False).tolist()) if k else []
 
 
-def assign_conversations(conversation_id: np.ndarray, shares: dict[str, float], seed: int) -> np.ndarray:
-    """Put every conversation in one split at random, in proportion to ``shares``.
+def _conversation_rows(conversation_id: np.ndarray, rows: np.ndarray, seed: int) -> list[np.ndarray]:
+    """The given rows grouped by conversation, the conversations in a seeded random order
+    that depends only on the set of conversation ids and the seed (not on row order)."""
+    conv = conversation_id[rows]
+    order = np.argsort(conv, kind="stable")
+    convs, starts = np.unique(conv[order], return_index=True)
+    groups = np.split(rows[order], starts[1:]) if len(rows) else []
+    shuffle = np.random.default_rng(seed).permutation(len(convs))
+    return [groups[i] for i in shuffle]
 
-    Returns, for each row, the name of its split. The draw depends only on the set of
-    conversation ids and the seed, not on row order.
+
+def allocate_conversations(
+    tweets: pd.DataFrame, sizes: SampleSizes, seed: int, holdout_brands: Sequence[str] = ()
+) -> np.ndarray:
+    """Put every conversation in one split; returns each row's split name.
+
+    The conversations of ``holdout_brands`` go to ``unseen_brands``. The others are taken in
+    a seeded random order: first by the test split until it holds ``sizes.test`` tweets that
+    can be drawn (half of each class, texts not seen before), then by validation (its share of
+    what is left for validation and train, at most ``sizes.val``), and train takes the rest.
+    So the test split gets what was asked before train takes anything.
     """
-    names = list(shares)
-    p = np.array([shares[n] for n in names], dtype=float)
-    p = p / p.sum()
-    convs = np.unique(conversation_id)
-    rng = np.random.default_rng(seed)
-    draw = rng.choice(len(names), size=len(convs), p=p)
-    lookup = pd.Series(np.array(names, dtype=object)[draw], index=convs)
-    return lookup.loc[conversation_id].to_numpy()
+    n = len(tweets)
+    held = tweets["company"].isin(list(holdout_brands)).to_numpy()
+    pool = np.where(held, "unseen_brands", "train").astype(object)
+    inbound = tweets["inbound"].to_numpy().astype(bool)
+    texts = tweets["text"].to_numpy()
+    groups = _conversation_rows(tweets["conversation_id"].to_numpy(), np.nonzero(~held)[0], seed)
+    taken: set[str] = set()
+    pos = 0
+    for split in ("test", "val"):
+        if split == "test":
+            quota = sizes.test // 2
+        else:
+            rest = pool == "train"
+            capacity = 2 * min(int((rest & inbound).sum()), int((rest & ~inbound).sum()))
+            quota = min(sizes.val, round(capacity * sizes.val / (sizes.val + sizes.train))) // 2
+        counts = [0, 0]
+        owner: dict[str, int] = {}  # text -> class that can use it (-1: both claim it, neither counts)
+        while pos < len(groups) and min(counts) < quota:
+            for row in groups[pos]:
+                pool[row] = split
+                key = normalise(texts[row])
+                if key in taken:
+                    continue
+                label = int(inbound[row])
+                before = owner.get(key)
+                if before is None:
+                    owner[key] = label
+                    counts[label] += 1
+                elif before not in (label, -1):
+                    owner[key] = -1
+                    counts[before] -= 1
+            pos += 1
+        taken.update(owner)
+    assert len(pool) == n
+    return pool
 
 
 def balanced_sample(
-    tweets: pd.DataFrame, sizes: SampleSizes, seed: int, holdout_brands: Sequence[str] = ()
+    tweets: pd.DataFrame,
+    sizes: SampleSizes,
+    seed: int,
+    holdout_brands: Sequence[str] = (),
+    min_split: int = 1,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Draw balanced, disjoint, duplicate-free splits from the extracted tweets.
 
     ``tweets`` needs tweet_id, conversation_id, company, author_id, text and inbound.
-    The conversations of ``holdout_brands`` go to the ``unseen_brands`` split only;
-    the others are shared out among test, val and train.
+    Conversations are shared out by :func:`allocate_conversations`; within each split the
+    rows of each class are drawn in a seeded order, skipping texts already drawn.
     Returns the splits (rows in a seeded random order) and a report with the requested
     and actual sizes, the count of texts skipped as duplicates, and any warnings.
-    Where the data hold fewer rows than asked, each split takes what there is, keeping
-    the classes balanced, and a warning says so.
+    A split that gets fewer tweets than asked (but at least ``min_split``) is kept with a
+    warning; one below ``min_split`` (the test, validation and train splits, and the
+    unseen-brand split when brands are held out) is a :class:`PipelineError`.
     """
-    total = sizes.train + sizes.val + sizes.test
-    shares = {name: getattr(sizes, name) / total for name in RANDOM_SPLITS}
-    pool = assign_conversations(tweets["conversation_id"].to_numpy(), shares, seed).astype(object)
-    held = tweets["company"].isin(list(holdout_brands)).to_numpy()
-    pool[held] = "unseen_brands"
+    pool = allocate_conversations(tweets, sizes, seed, holdout_brands)
     rng = np.random.default_rng(seed + 1)
 
     texts = tweets["text"].to_numpy()
@@ -171,12 +216,20 @@ def balanced_sample(
             "conversations": int(split_df["conversation_id"].nunique()),
         }
 
-    empty = [split for split in RANDOM_SPLITS if actual[split]["n"] == 0]
-    if empty:
+    floored = [*RANDOM_SPLITS, "unseen_brands"] if holdout_brands else list(RANDOM_SPLITS)
+    small = [split for split in floored if actual[split]["n"] < min_split]
+    if small:
+        outside = ~tweets["company"].isin(list(holdout_brands)).to_numpy()
+        balanced = 2 * min(int((inbound & outside).sum()), int((~inbound & outside).sum()))
         raise PipelineError(
-            f"no balanced tweets left for the {', '.join(empty)} split(s) "
-            f"({len(tweets)} tweets, {int(inbound.sum())} inbound, after skipping {duplicates} duplicate texts)",
-            "give more data (the full twcs.csv), or raise sample.n_train / sample.n_test",
+            "too few tweets for "
+            + ", ".join(f"the {s} split ({actual[s]['n']} of {getattr(sizes, s)} asked)" for s in small)
+            + f": below the floor sample.min_split = {min_split}. The data hold {len(tweets)} tweets, at most "
+            f"{balanced} balanced outside the held-out brands (before {duplicates} duplicate texts are skipped); "
+            "the test split is filled first, then validation, and train takes the rest",
+            "lower sample.n_test and sample.n_train to fit the data (or give more data, the full twcs.csv); "
+            + ("hold out brands with more tweets, or fewer; " if "unseen_brands" in small else "")
+            + "or lower sample.min_split",
         )
     for message in warn:
         warnings.warn(message, stacklevel=2)
@@ -184,6 +237,7 @@ def balanced_sample(
         "seed": seed,
         "holdout_brands": sorted(holdout_brands),
         "requested": sizes.as_dict(),
+        "min_split": min_split,
         "actual": actual,
         "skipped_duplicate_text": duplicates,
         "rows_available": int(len(tweets)),

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import platform
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,14 +12,42 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from scipy.stats import binomtest
+
 from .errors import PipelineError
 from .evaluation import CONDITIONS
+from .files import atomic_dir
+from .params import SELECT_BEST
 
 LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "scikit-learn", "skops", "numpy", "pandas", "pyarrow", "dvc")
 
 
-BEST = "best"
-"""The ``select.model`` value that picks the model with the best validation macro-F1."""
+CHANCE_P_VALUE = 0.01
+"""A model is better than chance when its validation accuracy beats always guessing the
+majority class with a one-sided binomial p-value below this."""
+
+
+def serving_problems(name: str, metrics: Mapping[str, Any]) -> list[str]:
+    """Why model ``name`` must not be served, from its metrics file: it trained no epochs
+    (``training.epochs_trained``, recorded by the train stage for models trained in
+    epochs), or its validation accuracy is no better than chance. Empty when it may be."""
+    problems = []
+    if (metrics.get("training") or {}).get("epochs_trained") == 0:
+        problems.append(f"{name} trained no epochs")
+    val = metrics.get("validation") or {}
+    n, accuracy, confusion = val.get("n"), val.get("accuracy"), val.get("confusion")
+    if not n or accuracy is None or not confusion:
+        problems.append(f"{name} has no validation metrics")
+        return problems
+    inbound_share = (confusion["tp"] + confusion["fn"]) / n
+    chance = max(inbound_share, 1.0 - inbound_share)
+    p_value = binomtest(round(accuracy * n), n, chance, alternative="greater").pvalue if chance < 1 else 1.0
+    if p_value >= CHANCE_P_VALUE:
+        problems.append(
+            f"{name}'s validation accuracy, {accuracy:.4f} on {n} tweets, is no better than chance "
+            f"({chance:.4f}, always the majority class; p = {p_value:.3f})"
+        )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -33,24 +59,56 @@ class Selection:
     reason: str
 
 
-def chosen_model(rule: str, validation_f1: Mapping[str, float]) -> Selection:
-    """The model that ``select.model`` names: a trained model's name, or ``best``, the model
-    with the highest macro-F1 on the **validation** split (never a test split; ties go to the
-    first in ``validation_f1``'s order, which is ``compare.models``)."""
-    if rule == BEST:
-        model = max(validation_f1, key=lambda name: validation_f1[name])
-        others = ", ".join(f"{n} {v:.4f}" for n, v in validation_f1.items() if n != model)
+def chosen_model(rule: str, metrics: Mapping[str, Mapping[str, Any]]) -> Selection:
+    """The model ``select.model`` chooses among the compared models (the keys of ``metrics``,
+    in ``compare.models`` order): a model's name, or ``best``, the model fit to serve
+    (:func:`serving_problems`) with the highest macro-F1 on the **validation** split, never a
+    test split (ties: the first in order)."""
+    if rule == SELECT_BEST:
+        fit = [n for n in metrics if not serving_problems(n, metrics[n])]
+        if not fit:
+            raise PipelineError(
+                "select.model is best, but no compared model is fit to serve: "
+                + "; ".join(p for n in metrics for p in serving_problems(n, metrics[n])),
+                "train the models properly (enough data and epochs), then run `dvc repro` again",
+            )
+        f1 = {n: float(metrics[n]["validation"]["f1_macro"]) for n in fit}
+        model = max(fit, key=lambda n: f1[n])
+        others = ", ".join(f"{n} {v:.4f}" for n, v in f1.items() if n != model)
         reason = (
-            f"select.model is {BEST!r}: {model} has the best validation macro-F1 ({validation_f1[model]:.4f}; "
-            f"{others or 'no other model'})"
+            f"select.model is {SELECT_BEST!r}: {model} has the best validation macro-F1 ({f1[model]:.4f}; "
+            f"{others or 'no other model fit to serve'})"
         )
-        return Selection(model, BEST, reason)
-    if rule not in validation_f1:
+        return Selection(model, SELECT_BEST, reason)
+    if rule not in metrics:
         raise PipelineError(
             f"select.model is {rule!r}, which was not trained",
-            f"set select.model to {BEST!r} or to one of: {', '.join(validation_f1)}",
+            f"set select.model to {SELECT_BEST!r} or to one of: {', '.join(metrics)}",
         )
     return Selection(rule, "named", f"select.model names {rule}")
+
+
+def installed_model(rule: str, comparison: dict[str, Any]) -> str:
+    """The model to install for ``select.model``: the one the compare stage chose (which
+    :func:`chosen_model` resolved), checked to be one that it ranked."""
+    name = comparison.get("selected") if rule == SELECT_BEST else rule
+    if name not in comparison["models"]:
+        raise PipelineError(
+            f"select.model is {rule!r}, which was not trained",
+            f"set select.model to one of: {', '.join([*comparison['models'], SELECT_BEST])}",
+        )
+    return str(name)
+
+
+def check_servable(name: str, metrics: Mapping[str, Any]) -> None:
+    """Refuse to install a model that :func:`serving_problems` finds fault with."""
+    problems = serving_problems(name, metrics)
+    if problems:
+        raise PipelineError(
+            f"select refuses to serve {name}: " + "; ".join(problems),
+            f"train it properly (more epochs, see models.{name} in params.yaml, and enough data), "
+            "or set select.model to another model",
+        )
 
 
 def fingerprint(paths: Iterable[str | Path]) -> str:
@@ -109,17 +167,9 @@ def model_card(
 
 
 def install_model(source: str | Path, target: str | Path) -> None:
-    """Copy a saved model directory to ``target``, replacing it in one move."""
+    """Copy a saved model directory to ``target``, replacing it only once the copy is whole."""
     source, target = Path(source), Path(target)
     if not source.is_dir():
-        raise FileNotFoundError(f"no model directory at {source}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+        raise PipelineError(f"no model directory at {source}", f"train it first: `dvc repro train@{source.name}`")
+    with atomic_dir(target) as tmp:
         shutil.copytree(source, tmp, dirs_exist_ok=True)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)

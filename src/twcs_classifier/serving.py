@@ -1,11 +1,15 @@
 """The one serving path: load a saved model, give labels and probabilities for raw texts,
-and label a user's CSV (read it, guess which column holds the tweets, add the predictions).
+and label a user's CSV (read it strictly, guess which column holds the tweets, add the
+predictions without touching the input columns).
 
-The CLI and the Streamlit app both call these functions.
+The CLI and the Streamlit app both call these functions. Blank texts (nothing left after
+normalisation, :func:`twcs_classifier.text.is_blank`) get no prediction anywhere.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import os
 import re
@@ -18,15 +22,41 @@ import numpy as np
 import pandas as pd
 
 from . import LABEL_TEXT, LABELS
-from .errors import PipelineError
-from .files import write_with
+from .errors import PipelineError, os_error
+from .files import to_csv_bytes, write_with
 from .layout import SELECTED, Layout
 from .models import TextClassifier, load_model
 from .models.base import META_FILE
+from .text import is_blank
 
 MAX_TEXT_CHARS = 5000
 """Texts are cut to this many characters before prediction (a tweet has at most 280)."""
 OUTPUT_COLUMNS = ("predicted_label", "p_inbound", "p_outbound", "confidence")
+"""The columns a labelled CSV gets (with a suffix where the input already has the name)."""
+DEFAULT_ENCODING = "utf-8"
+"""A user's CSV is read as strict UTF-8 (a byte-order mark is allowed) unless told otherwise."""
+
+__all__ = [
+    "DEFAULT_ENCODING",
+    "MAX_TEXT_CHARS",
+    "OUTPUT_COLUMNS",
+    "LabelledTable",
+    "Prediction",
+    "blank_mask",
+    "explain",
+    "guess_label_column",
+    "label_like_columns",
+    "label_metrics",
+    "load_named",
+    "load_selected",
+    "predict",
+    "predict_csv",
+    "predict_dataframe",
+    "predict_proba",
+    "read_csv_upload",
+    "read_labels",
+    "to_csv_bytes",
+]
 
 
 @dataclass(frozen=True)
@@ -72,14 +102,32 @@ def load_named(name: str, layout: Layout | None = None) -> TextClassifier:
     return load_model(directory)
 
 
+def _cut(text: str) -> str:
+    return text[:MAX_TEXT_CHARS]
+
+
+def blank_mask(model: TextClassifier, texts: Sequence[str]) -> np.ndarray:
+    """For each text, whether it is blank for ``model`` (:func:`~twcs_classifier.text.is_blank`,
+    masked as the model reads text)."""
+    masked = bool(model.params.get("mask", False))
+    return np.array([is_blank(_cut(t), masked) for t in texts], dtype=bool)
+
+
 def predict_proba(model: TextClassifier, texts: Sequence[str]) -> np.ndarray:
     """Inbound probability of each raw text (texts longer than :data:`MAX_TEXT_CHARS` are cut)."""
-    items = [t[:MAX_TEXT_CHARS] for t in texts]
-    return model.predict_proba(items)[:, 1]
+    return model.predict_proba([_cut(t) for t in texts])[:, 1]
 
 
 def predict(model: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
-    """A :class:`Prediction` for each raw text."""
+    """A :class:`Prediction` for each raw text; a blank text is a :class:`PipelineError`."""
+    blank = np.nonzero(blank_mask(model, texts))[0]
+    if len(blank):
+        which = ", ".join(f"#{i + 1}" for i in blank[:10])
+        raise PipelineError(
+            f"text {which} of {len(texts)} is blank (empty, or nothing left after normalisation): "
+            "there is nothing to label",
+            "give the text of a tweet",
+        )
     p = predict_proba(model, texts)
     return [Prediction(LABELS[int(x >= 0.5)], float(x), float(1.0 - x)) for x in p]
 
@@ -87,22 +135,17 @@ def predict(model: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
 def explain(model: TextClassifier, text: str) -> list[tuple[str, float]]:
     """Which tokens of ``text`` push towards inbound (positive) or outbound (negative),
     for the same cut text that :func:`predict` labels."""
-    return model.token_importance(text[:MAX_TEXT_CHARS])
-
-
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as UTF-8 CSV. Lines end in CRLF, so a text holding a bare carriage
-    return is quoted and reads back as one row."""
-    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return model.token_importance(_cut(text))
 
 
 def predict_frame(model: TextClassifier, texts: pd.Series) -> pd.DataFrame:
-    """Prediction columns for a column of texts; missing texts get empty predictions."""
-    present = texts.notna().to_numpy()
-    values = texts[present].astype(str).tolist()
+    """Prediction columns (:data:`OUTPUT_COLUMNS`) for a column of texts; missing and blank
+    texts get empty predictions."""
+    values = texts.where(texts.notna(), "").astype(str)
+    present = ~blank_mask(model, values.tolist())
     p = np.full(len(texts), np.nan)
-    if values:
-        p[present] = predict_proba(model, values)
+    if present.any():
+        p[present] = predict_proba(model, values[present].tolist())
     label = np.where(np.isnan(p), None, np.where(p >= 0.5, LABELS[1], LABELS[0]))
     return pd.DataFrame(
         {
@@ -115,32 +158,95 @@ def predict_frame(model: TextClassifier, texts: pd.Series) -> pd.DataFrame:
     )
 
 
-def read_csv_upload(source: Any) -> pd.DataFrame:
-    """Read a user's CSV as text columns: UTF-8 first, then Latin-1.
-
-    Raises :class:`PipelineError` for an empty or binary file.
-    """
-    if hasattr(source, "seek"):
-        source.seek(0)
-    raw = source.read() if hasattr(source, "read") else Path(source).read_bytes()
-    if not raw.strip():
-        raise PipelineError("the CSV file is empty", "give a CSV with a header row and one text per row")
-    if b"\x00" in raw[:4096]:
-        raise PipelineError("the file is not a text CSV (it holds binary data)", "export the data as CSV text")
-    for encoding in ("utf-8-sig", "latin-1"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+# -- reading a user's CSV ------------------------------------------------------------------------------
+def check_encoding(encoding: str) -> str:
+    """The codec's name, or a :class:`PipelineError` for an unknown encoding."""
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        return codecs.lookup(encoding).name
+    except LookupError:
         raise PipelineError(
-            f"the file could not be read as CSV ({err})", "check it is comma-separated with a header row"
+            f"unknown encoding {encoding!r}", "name a Python codec, e.g. utf-8, latin-1, cp1252 or utf-16"
         ) from None
+
+
+def decode_csv(raw: bytes, encoding: str = DEFAULT_ENCODING, name: str = "the CSV file") -> str:
+    """``raw`` decoded strictly; a byte that does not fit is a :class:`PipelineError` naming
+    its line and position (nothing is guessed, so no text is silently garbled)."""
+    codec = check_encoding(encoding)
+    try:
+        return raw.decode("utf-8-sig" if codec == "utf-8" else codec)
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        bad = raw[err.start : max(err.end, err.start + 1)][:4].hex(" ")
+        raise PipelineError(
+            f"{name} is not valid {codec}: byte 0x{bad} at line {line}, byte {column} of that line ({err.reason})",
+            "save the file as UTF-8, or give its encoding"
+            + (" (--encoding latin-1 or cp1252 for files from older spreadsheets)" if codec == "utf-8" else ""),
+        ) from None
+
+
+def parse_csv(text: str, name: str = "the CSV file") -> pd.DataFrame:
+    """A CSV with a header row as text columns, strictly: a repeated column name, a row with
+    more or fewer fields than the header and a broken quote are each a
+    :class:`PipelineError` naming the line. Blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next((row for row in reader if row), None)
+        if header is None:
+            raise PipelineError(f"{name} has no header row", "give a CSV with a header row and one text per row")
+        repeated = sorted({c for c in header if header.count(c) > 1})
+        if repeated:
+            raise PipelineError(
+                f"{name} names the column(s) {', '.join(map(repr, repeated))} more than once in its header",
+                "give every column its own name",
+            )
+        rows = []
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise PipelineError(
+                    f"line {reader.line_num} of {name} has {len(row)} fields, but the header has {len(header)}",
+                    "give every row as many fields as the header; put texts holding commas in double quotes",
+                )
+            rows.append(row)
+    except csv.Error as err:
+        raise PipelineError(
+            f"{name} could not be read as CSV at line {reader.line_num} ({err})",
+            "check its quoting: a field with commas, quotes or line breaks must be in double quotes, "
+            'and a quote inside it doubled ("")',
+        ) from None
+    return pd.DataFrame(rows, columns=header, dtype=object)
+
+
+def read_csv_upload(source: Any, encoding: str = DEFAULT_ENCODING, name: str | None = None) -> pd.DataFrame:
+    """Read a user's CSV (a path, or a file-like object such as an upload) as text columns.
+
+    Strict: see :func:`decode_csv` and :func:`parse_csv`. An empty, binary or unreadable
+    file is a :class:`PipelineError` too.
+    """
+    if hasattr(source, "read"):
+        if hasattr(source, "seek"):
+            source.seek(0)
+        raw = source.read()
+        name = name or getattr(source, "name", None) or "the CSV file"
+    else:
+        path = Path(source)
+        name = name or str(path)
+        if path.is_dir():
+            raise PipelineError(f"{path} is a directory", "give the path of a CSV file")
+        try:
+            raw = path.read_bytes()
+        except OSError as err:
+            raise os_error(err, "read") from None
+    if not raw.strip():
+        raise PipelineError(f"{name} is empty", "give a CSV with a header row and one text per row")
+    if b"\x00" in raw[:4096] and check_encoding(encoding) not in ("utf-16", "utf-32"):
+        raise PipelineError(f"{name} is not a text CSV (it holds binary data)", "export the data as CSV text")
+    frame = parse_csv(decode_csv(raw, encoding, name), name)
     if frame.shape[1] == 0:
-        raise PipelineError("the CSV has no columns", "give a CSV with a header row")
+        raise PipelineError(f"{name} has no columns", "give a CSV with a header row")
     return frame
 
 
@@ -159,10 +265,16 @@ def text_like_columns(frame: pd.DataFrame, sample_rows: int = 1000) -> list[str]
     head = frame.head(sample_rows)
     out = []
     for column in frame.columns:
-        values = head[column].dropna().astype(str)
+        values = _filled(head[column])
         if values.map(has_word_characters).any() and not _all_numeric_or_bool(values):
             out.append(str(column))
     return out
+
+
+def _filled(values: pd.Series) -> pd.Series:
+    """The cells of a column that hold something (a strict CSV reads an empty cell as ``""``)."""
+    values = values.dropna().astype(str)
+    return values[values.str.strip() != ""]
 
 
 def _all_numeric_or_bool(values: pd.Series) -> bool:
@@ -193,19 +305,40 @@ def guess_text_column(frame: pd.DataFrame, candidates: Sequence[str]) -> str | N
     return max(candidates, key=lambda c: head[c].dropna().astype(str).str.len().mean() or 0.0)
 
 
-def predict_csv(
-    model: TextClassifier,
-    in_path: str | Path,
-    text_column: str,
-    out_path: str | Path,
-    chunk_size: int = 10_000,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, int]:
-    """Add prediction columns to a CSV; returns counts of inbound, outbound and missing texts."""
-    frame = read_csv_upload(in_path)
-    result = predict_dataframe(model, frame, text_column, chunk_size, progress)
-    write_with(out_path, lambda tmp: tmp.write_bytes(to_csv_bytes(result)))
-    return prediction_counts(result)
+@dataclass(frozen=True)
+class LabelledTable:
+    """A user's table with the prediction columns added, and the counts of the labels."""
+
+    frame: pd.DataFrame
+    columns: dict[str, str]
+    """The name each of :data:`OUTPUT_COLUMNS` got in ``frame`` (with a suffix if the input had it)."""
+    counts: dict[str, int]
+    """Rows in all, predicted inbound, predicted outbound, and without text (missing or blank)."""
+
+    @property
+    def label_column(self) -> str:
+        """The name the ``predicted_label`` column got."""
+        return self.columns["predicted_label"]
+
+    def output(self, name: str) -> pd.Series:
+        """Prediction column ``name`` (one of :data:`OUTPUT_COLUMNS`), whatever it is called in ``frame``."""
+        return self.frame[self.columns[name]]
+
+
+def output_names(columns: Sequence[Any]) -> dict[str, str]:
+    """The name of each of :data:`OUTPUT_COLUMNS` in a table that already has ``columns``:
+    the plain name, or ``<name>_1``, ``<name>_2``, … where that is taken, so no input
+    column is ever overwritten."""
+    taken = {str(c) for c in columns}
+    out = {}
+    for name in OUTPUT_COLUMNS:
+        candidate, k = name, 0
+        while candidate in taken:
+            k += 1
+            candidate = f"{name}_{k}"
+        taken.add(candidate)
+        out[name] = candidate
+    return out
 
 
 def predict_dataframe(
@@ -214,33 +347,65 @@ def predict_dataframe(
     text_column: str,
     chunk_size: int = 10_000,
     progress: Callable[[int, int], None] | None = None,
-) -> pd.DataFrame:
-    """``frame`` with the prediction columns added, computed in chunks."""
+) -> LabelledTable:
+    """``frame`` with the prediction columns added after its own (computed in chunks), and
+    the counts of the labels."""
     if text_column not in frame.columns:
         raise PipelineError(
             f"the CSV has no column {text_column!r} (columns: {', '.join(map(str, frame.columns))})",
-            "name the column that holds the tweet texts",
+            "name the column that holds the tweet texts (--text-column)",
         )
     parts = []
     for start in range(0, len(frame), chunk_size):
         parts.append(predict_frame(model, frame[text_column].iloc[start : start + chunk_size]))
         if progress:
             progress(min(start + chunk_size, len(frame)), len(frame))
-    preds = pd.concat(parts) if parts else pd.DataFrame(columns=list(OUTPUT_COLUMNS))
-    clash = [c for c in OUTPUT_COLUMNS if c in frame.columns]
-    out = frame.drop(columns=clash)
-    return pd.concat([out, preds], axis=1)
-
-
-def prediction_counts(result: pd.DataFrame) -> dict[str, int]:
-    """How many rows were predicted inbound, outbound, or had no text."""
-    labels = result["predicted_label"]
-    return {
-        "rows": int(len(result)),
+    preds = pd.concat(parts) if parts else pd.DataFrame(columns=list(OUTPUT_COLUMNS), index=frame.index)
+    names = output_names(frame.columns)
+    labels = preds["predicted_label"]
+    counts = {
+        "rows": int(len(frame)),
         "inbound": int((labels == LABELS[1]).sum()),
         "outbound": int((labels == LABELS[0]).sum()),
         "missing_text": int(labels.isna().sum()),
     }
+    out = pd.concat([frame, preds.rename(columns=names)], axis=1)
+    return LabelledTable(out, names, counts)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def predict_csv(
+    model: TextClassifier,
+    in_path: str | Path,
+    text_column: str,
+    out_path: str | Path,
+    encoding: str = DEFAULT_ENCODING,
+    chunk_size: int = 10_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Label the texts of a CSV file and write the result (UTF-8, spreadsheet-safe) to
+    ``out_path``, which may not be the input; returns the counts of the labels."""
+    in_path, out_path = Path(in_path), Path(out_path)
+    if _same_path(in_path, out_path):
+        raise PipelineError(
+            f"--out {out_path} is the input file", "write the labelled CSV to another file; the input is kept as it is"
+        )
+    if out_path.is_dir():
+        raise PipelineError(f"--out {out_path} is a directory", "give the path of the CSV file to write")
+    table = predict_dataframe(model, read_csv_upload(in_path, encoding), text_column, chunk_size, progress)
+    try:
+        write_with(out_path, lambda tmp: tmp.write_bytes(to_csv_bytes(table.frame)))
+    except OSError as err:
+        raise os_error(err, "write") from None
+    return table.counts
 
 
 # -- a label column in a user's CSV: how right the model is on it ---------------------------------
@@ -265,7 +430,7 @@ def label_like_columns(frame: pd.DataFrame, sample_rows: int = 1000) -> list[str
     head = frame.head(sample_rows)
     out = []
     for column in frame.columns:
-        values = head[column].dropna()
+        values = _filled(head[column])
         if len(values) and read_labels(values).notna().all():
             out.append(str(column))
     return out
@@ -278,17 +443,27 @@ def guess_label_column(candidates: Sequence[str]) -> str | None:
     return next((by_name[h] for h in LABEL_COLUMN_HINTS if h in by_name), None)
 
 
-def label_metrics(result: pd.DataFrame, label_column: str) -> dict[str, Any] | None:
-    """How right the predictions of :func:`predict_dataframe` are against ``label_column``:
-    :func:`~twcs_classifier.metrics.classification_metrics` on the rows that have both a
-    prediction and a readable label, with ``rows_scored`` and ``rows_not_scored``; ``None``
-    when no row has both."""
+def label_metrics(table: LabelledTable, truth_column: str) -> dict[str, Any] | None:
+    """How right the predictions of :func:`predict_dataframe` are against the labels in
+    ``truth_column``: :func:`~twcs_classifier.metrics.classification_metrics` on the rows
+    that have both a prediction and a readable label, with ``rows_scored`` and
+    ``rows_not_scored``, which are ``rows_without_text`` (missing or blank: no prediction,
+    whatever their label) and ``rows_without_label`` (a prediction, but a label that reads
+    as neither class); ``None`` when no row has both."""
     from .metrics import classification_metrics
 
-    truth = read_labels(result[label_column])
-    scored = truth.notna() & result["p_inbound"].notna()
+    truth = read_labels(table.frame[truth_column])
+    p_inbound = table.output("p_inbound")
+    predicted = p_inbound.notna()
+    scored = truth.notna() & predicted
     if not scored.any():
         return None
     y = (truth[scored] == LABELS[1]).astype(int).to_numpy()
-    metrics = classification_metrics(y, result.loc[scored, "p_inbound"].to_numpy(dtype=float))
-    return {**metrics, "rows_scored": int(scored.sum()), "rows_not_scored": int((~scored).sum())}
+    metrics = classification_metrics(y, p_inbound[scored].to_numpy(dtype=float))
+    return {
+        **metrics,
+        "rows_scored": int(scored.sum()),
+        "rows_not_scored": int((~scored).sum()),
+        "rows_without_text": int((~predicted).sum()),
+        "rows_without_label": int((predicted & truth.isna()).sum()),
+    }

@@ -100,6 +100,13 @@ def preprocess_many(texts: Iterable[str], masked: bool) -> list[str]:
     return mask_normalise_many(texts) if masked else normalise_many(texts)
 
 
+def is_blank(text: str, masked: bool = False) -> bool:
+    """Whether nothing is left of ``text`` once normalised (and masked first when ``masked``):
+    empty, only whitespace, or only what masking removes. The one rule for text that gets
+    no prediction, in the CLI, a CSV and the app."""
+    return not preprocess_many([text], masked)[0]
+
+
 def tf_normalise(texts: Any) -> Any:
     """The same rules as :func:`normalise`, as TensorFlow string ops, so a saved model
     normalises raw strings itself (:class:`twcs_classifier.models.keras_parts.Standardize`)."""

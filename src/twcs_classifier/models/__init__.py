@@ -8,10 +8,12 @@ interface.
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PipelineError
+from ..layout import SELECTED
 from .base import META_FILE, LabelledTexts, Probabilities, TextClassifier
 
 if TYPE_CHECKING:
@@ -23,6 +25,11 @@ def _registry() -> dict[str, type[TextClassifier]]:
     from .recurrent import RecurrentClassifier
 
     return {cls.kind: cls for cls in (LogRegClassifier, RecurrentClassifier)}
+
+
+def known_kinds() -> list[str]:
+    """The model kinds a ``models.<name>.kind`` may name."""
+    return list(_registry())
 
 
 def model_class(kind: str) -> type[TextClassifier]:
@@ -42,8 +49,8 @@ def build_model(
     """A new, unfitted model from one ``models.<name>`` params section.
 
     The section's ``kind`` picks the class; the rest are its params. The pipeline adds the
-    seed (``base.seed``, unless the section sets its own ``seed``, e.g. for a study of seeds:
-    ``dvc exp run -S models.gru.seed=1``), the clean_tokenize stage's ``tokenizer`` (every
+    seed (``base.seed``; a ``seed`` in ``params`` wins, as ``benchmarks/variants.py`` uses for
+    a study of seeds), the clean_tokenize stage's ``tokenizer`` (every
     model reads text masked or not as it says; a model that reads the vocabulary is given it)
     and ``log_dir`` for training curves.
     """
@@ -56,23 +63,71 @@ def build_model(
     return cls(log_dir=log_dir, **params, **context)
 
 
+def rebuild_command(directory: str | Path) -> str:
+    """The DVC command that writes the model directory again (``models/selected``: select;
+    ``models/<name>``: train@<name>)."""
+    name = Path(directory).name
+    return "dvc repro --force select" if name == SELECTED else f"dvc repro --force train@{name}"
+
+
+def _damaged_file(directory: Path) -> str | None:
+    """The first file of a saved model that is visibly damaged (a zip that does not open or
+    JSON that does not parse), or ``None``."""
+    for path in sorted(directory.iterdir()):
+        try:
+            if path.suffix in (".keras", ".skops"):
+                with zipfile.ZipFile(path) as zf:
+                    if zf.testzip() is not None:
+                        return path.name
+            elif path.suffix == ".json":
+                json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+            return path.name
+    return None
+
+
 def load_model(directory: str | Path) -> TextClassifier:
-    """Load a model saved by :meth:`TextClassifier.save`, whatever its kind."""
+    """Load a model saved by :meth:`TextClassifier.save`, whatever its kind.
+
+    A missing, damaged or refused model is a :class:`PipelineError` naming the file and the
+    command that rebuilds it.
+    """
     directory = Path(directory)
     meta_path = directory / META_FILE
-    if not meta_path.exists():
+    if not directory.is_dir() or not meta_path.is_file():
         raise PipelineError(
             f"no trained model in {directory} ({META_FILE} is missing)",
             "build the models first: `make run` (or `dvc repro`)",
         )
-    meta = json.loads(meta_path.read_text())
+    rebuild = f"restore it with `dvc checkout {directory}`, or rebuild it with `{rebuild_command(directory)}`"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise PipelineError(f"{meta_path} cannot be read ({err})", rebuild) from None
     registry = _registry()
-    if meta.get("kind") not in registry:
+    if not isinstance(meta, dict) or meta.get("kind") not in registry:
+        kind = meta.get("kind") if isinstance(meta, dict) else None
+        raise PipelineError(f"{meta_path} names an unknown model kind {kind!r}", rebuild)
+    try:
+        return registry[meta["kind"]]._load_files(directory, meta.get("params", {}))
+    except PipelineError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a damaged file fails in many ways inside keras/skops
+        damaged = _damaged_file(directory)
+        where = directory / damaged if damaged else directory
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise PipelineError(
-            f"{meta_path} names an unknown model kind {meta.get('kind')!r}",
-            "rebuild the model with this version of the code: `dvc repro`",
-        )
-    return registry[meta["kind"]]._load_files(directory, meta.get("params", {}))
+            f"the model in {where} cannot be loaded ({type(err).__name__}: {first[:300]})", rebuild
+        ) from None
 
 
-__all__ = ["LabelledTexts", "Probabilities", "TextClassifier", "build_model", "load_model", "model_class"]
+__all__ = [
+    "LabelledTexts",
+    "Probabilities",
+    "TextClassifier",
+    "build_model",
+    "known_kinds",
+    "load_model",
+    "model_class",
+    "rebuild_command",
+]

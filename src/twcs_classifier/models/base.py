@@ -7,6 +7,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Self
 
@@ -14,7 +15,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..calibration import fit_temperature
-from ..errors import PipelineError
+from ..params import params_error, params_schema, validate_section
 from ..text import as_text_list
 
 META_FILE = "model.json"
@@ -27,6 +28,14 @@ SHARED_PARAMS: Mapping[str, Any] = {
     "temperature": 1.0,  # fitted by ``fit``; saved with the model
 }
 """The params every model takes, with their defaults."""
+
+SHARED_CONSTRAINTS: Mapping[str, Mapping[str, Any]] = {"seed": {"ge": 0}, "temperature": {"gt": 0.0}}
+"""Bounds of the shared params (see :attr:`TextClassifier.constraints`)."""
+
+USER_SHARED_PARAMS: tuple[str, ...] = ("calibrate",)
+"""The shared params a ``models.<name>`` section of params.yaml may set; the pipeline sets
+the others (``seed`` from ``base.seed``, ``mask`` from ``clean_tokenize.mask``, and the
+fitted ``temperature``)."""
 
 
 @dataclass(frozen=True)
@@ -62,8 +71,10 @@ class TextClassifier(ABC):
     ``(n, 2)``: column 0 is the probability of *outbound*, column 1 of *inbound* (the order
     of :data:`twcs_classifier.LABELS`), as in scikit-learn.
 
-    Params: :data:`SHARED_PARAMS` and the model's own :attr:`defaults`; any other name is
-    a :class:`PipelineError`. Adding a param is one entry in :attr:`defaults`.
+    Params: :data:`SHARED_PARAMS` and the model's own :attr:`defaults`, each of the type of
+    its default and within its :attr:`constraints`; anything else is a :class:`PipelineError`.
+    Adding a param is one entry in :attr:`defaults` (and, if it has bounds or a set of
+    allowed values, one in :attr:`constraints`): params.yaml is validated from them too.
     """
 
     kind: ClassVar[str]
@@ -72,6 +83,10 @@ class TextClassifier(ABC):
     defaults: ClassVar[Mapping[str, Any]] = {}
     """The model's own params and their defaults."""
 
+    constraints: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+    """Per param of :attr:`defaults`, what it allows beyond its type: ``{"choices": (...)}``
+    or pydantic ``Field`` bounds (``ge``, ``gt``, ``le``, ``lt``)."""
+
     needs_tokenizer: ClassVar[bool] = False
     """Whether the model is built with the clean_tokenize stage's tokenizer (it reads token ids)."""
 
@@ -79,16 +94,45 @@ class TextClassifier(ABC):
     """What the scores of :meth:`token_importance` mean, in a sentence for people."""
 
     def __init__(self, log_dir: str | None = None, **params: Any) -> None:
-        known = {**self.defaults, **SHARED_PARAMS}
-        unknown = sorted(set(params) - set(known))
-        if unknown:
-            raise PipelineError(
-                f"unknown {self.kind} param(s): {', '.join(unknown)}",
-                f"remove them from that model's section of params.yaml (a {self.kind} model takes: {', '.join(known)})",
-            )
-        self.params = {**known, **params}
+        validated, problems = validate_section(self._init_schema(), params, prefix=self.kind)
+        problems += self.param_problems(validated or {}, self.kind) if validated else []
+        if problems:
+            raise params_error(f"{self.kind} model params", problems)
+        assert validated is not None
+        self.params = validated
         self.log_dir = log_dir
         """Where the model may log its training curves (dvclive); ``None``: nowhere."""
+        self.history: dict[str, list[float]] = {}
+        """Per-epoch training curves of the last fit (empty for a model not trained in epochs)."""
+
+    # -- params -----------------------------------------------------------------------------------
+    @classmethod
+    @cache
+    def _init_schema(cls) -> Any:
+        return params_schema(
+            f"{cls.kind} params", {**cls.defaults, **SHARED_PARAMS}, {**SHARED_CONSTRAINTS, **cls.constraints}
+        )
+
+    @classmethod
+    @cache
+    def param_schema(cls) -> Any:
+        """The schema of this kind's ``models.<name>`` section in params.yaml: ``kind``, the
+        model's :attr:`defaults` and :data:`USER_SHARED_PARAMS`."""
+        defaults = {"kind": cls.kind, **cls.defaults, **{k: SHARED_PARAMS[k] for k in USER_SHARED_PARAMS}}
+        return params_schema(f"{cls.kind} section", defaults, {"kind": {"choices": (cls.kind,)}, **cls.constraints})
+
+    @classmethod
+    def param_problems(cls, params: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
+        """(problem, fix) pairs for params that are each fine but do not fit together (keys
+        named ``<prefix>.<key>``); none by default."""
+        return []
+
+    @property
+    def epochs_trained(self) -> int | None:
+        """How many epochs the last fit ran; ``None`` for a model without an ``epochs`` param."""
+        if "epochs" not in self.params:
+            return None
+        return max((len(v) for v in self.history.values()), default=0)
 
     # -- what a model supplies -----------------------------------------------------------------
     @abstractmethod

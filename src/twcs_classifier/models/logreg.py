@@ -39,6 +39,15 @@ class LogRegClassifier(TextClassifier):
         "max_features": 300_000,
         "max_iter": 2000,
     }
+    constraints: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "C": {"gt": 0.0},
+        "word_ngram_max": {"ge": 1},
+        "char_ngram_min": {"ge": 1},
+        "char_ngram_max": {"ge": 1},
+        "min_df": {"ge": 1},
+        "max_features": {"ge": 1},
+        "max_iter": {"ge": 1},
+    }
     importance_explanation: ClassVar[str] = (
         "Each word's contribution to the log-odds of *inbound*: the logistic-regression "
         "coefficients of the word n-grams and character n-grams it holds, weighted by their TF-IDF."
@@ -47,6 +56,19 @@ class LogRegClassifier(TextClassifier):
     def __init__(self, log_dir: str | None = None, **params: Any) -> None:
         super().__init__(log_dir, **params)
         self.pipeline: Pipeline | None = None
+
+    @classmethod
+    def param_problems(cls, params: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
+        """The character n-gram range must not be empty."""
+        if params["char_ngram_min"] > params["char_ngram_max"]:
+            return [
+                (
+                    f"{prefix}.char_ngram_min ({params['char_ngram_min']}) is above "
+                    f"{prefix}.char_ngram_max ({params['char_ngram_max']})",
+                    f"set {prefix}.char_ngram_min <= {prefix}.char_ngram_max",
+                )
+            ]
+        return []
 
     def _build(self) -> Pipeline:
         p = self.params

@@ -9,7 +9,6 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from ..errors import PipelineError
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
 from ..text import preprocess_many
@@ -60,11 +59,11 @@ class RecurrentClassifier(TextClassifier):
         "char_ngram_max": 5,
         "ngram_buckets": 2**18,
         "word_embedding": False,
-        "embedding_dim": 64,
-        "units": 64,
-        "spatial_dropout": 0.2,
-        "dropout": 0.3,
-        "mask_augment": 0.0,
+        "embedding_dim": 48,
+        "units": 32,
+        "spatial_dropout": 0.3,
+        "dropout": 0.5,
+        "mask_augment": 0.3,
         "epochs": 40,
         "epoch_size": 20000,
         "batch_size": 128,
@@ -75,6 +74,25 @@ class RecurrentClassifier(TextClassifier):
         "bucket_by_length": True,
         "mixed_precision": False,
     }
+    constraints: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "cell": {"choices": CELLS},
+        "pooling": {"choices": POOLINGS},
+        "char_ngram_min": {"ge": 1},
+        "char_ngram_max": {"ge": 0},
+        "ngram_buckets": {"ge": 1},
+        "embedding_dim": {"ge": 1},
+        "units": {"ge": 1},
+        "spatial_dropout": {"ge": 0.0, "lt": 1.0},
+        "dropout": {"ge": 0.0, "lt": 1.0},
+        "mask_augment": {"ge": 0.0, "le": 1.0},
+        "epochs": {"ge": 1},
+        "epoch_size": {"ge": 1},
+        "batch_size": {"ge": 1},
+        "learning_rate": {"gt": 0.0},
+        "patience": {"ge": 0},
+        "lr_patience": {"ge": 0},
+        "ema_momentum": {"ge": 0.0, "lt": 1.0},
+    }
     needs_tokenizer: ClassVar[bool] = True
     importance_explanation: ClassVar[str] = (
         "For each word, how much the log-odds of *inbound* drop when that word is left out "
@@ -83,27 +101,32 @@ class RecurrentClassifier(TextClassifier):
 
     def __init__(self, tokenizer: Tokenizer | None = None, log_dir: str | None = None, **params: Any) -> None:
         super().__init__(log_dir, **params)
-        p = self.params
-        if p["cell"] not in CELLS:
-            raise PipelineError(f"unknown recurrent cell {p['cell']!r}", f"set cell to one of: {', '.join(CELLS)}")
-        if p["pooling"] not in POOLINGS:
-            raise PipelineError(f"unknown pooling {p['pooling']!r}", f"set pooling to one of: {', '.join(POOLINGS)}")
-        if not p["char_ngram_max"] and not p["word_embedding"]:
-            raise PipelineError(
-                "the recurrent model has no input: char_ngram_max is 0 and word_embedding is false",
-                "set char_ngram_max (e.g. 5) or word_embedding: true",
-            )
-        if p["char_ngram_max"] and not 1 <= p["char_ngram_min"] <= p["char_ngram_max"]:
-            raise PipelineError(
-                f"char_ngram_min {p['char_ngram_min']} and char_ngram_max {p['char_ngram_max']} do not make a range",
-                "use 1 <= char_ngram_min <= char_ngram_max (e.g. 2 and 5), or char_ngram_max: 0 to turn n-grams off",
-            )
         self.tokenizer = tokenizer
         self.network: Any = None  # normalised strings -> inbound logit
         self.model: Any = None  # raw strings -> inbound probability (what is saved)
-        self.history: dict[str, list[float]] = {}
         self._serve: Any = None
         self._extra_callbacks: list[Any] = []  # e.g. a benchmark's epoch timer
+
+    @classmethod
+    def param_problems(cls, params: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
+        """An input to read (n-grams or whole words), and n-gram sizes that make a range."""
+        problems = []
+        if not params["char_ngram_max"] and not params["word_embedding"]:
+            problems.append(
+                (
+                    f"{prefix} has no input: char_ngram_max is 0 and word_embedding is false",
+                    f"set {prefix}.char_ngram_max (e.g. 5) or {prefix}.word_embedding: true",
+                )
+            )
+        if params["char_ngram_max"] and params["char_ngram_min"] > params["char_ngram_max"]:
+            problems.append(
+                (
+                    f"{prefix}.char_ngram_min ({params['char_ngram_min']}) is above "
+                    f"{prefix}.char_ngram_max ({params['char_ngram_max']})",
+                    "use char_ngram_min <= char_ngram_max (e.g. 2 and 5), or char_ngram_max: 0 to turn n-grams off",
+                )
+            )
+        return problems
 
     # -- building -------------------------------------------------------------------------
     def _network(self) -> Any:
@@ -306,11 +329,6 @@ class RecurrentClassifier(TextClassifier):
         self.model = self._export()
         self._serve = None
         return self
-
-    @property
-    def epochs_trained(self) -> int:
-        """Epochs the last :meth:`fit` ran (0 before fitting or for a loaded model)."""
-        return len(self.history.get("loss", []))
 
     # -- predicting ---------------------------------------------------------------------------
     def _serving_fn(self) -> Any:
