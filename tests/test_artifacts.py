@@ -64,3 +64,25 @@ def test_load_metrics_skips_missing_files(tmp_path: Path) -> None:
     paths = Layout(tmp_path)
     write_json(paths.metrics / "gru.json", METRICS)
     assert list(artifacts.load_metrics(paths, ["logreg", "gru"])) == ["gru"]
+
+
+def test_read_mistakes(tmp_path: Path) -> None:
+    paths = Layout(tmp_path)
+    assert artifacts.read_mistakes(paths, "gru") is None
+    paths.errors_file("gru").parent.mkdir(parents=True)
+    paths.errors_file("gru").write_text(
+        "condition,tweet_id,text,truth,predicted,p_inbound,confidence\n"
+        'test,0012,"@1 sorry, DM us ^BB",inbound,outbound,0.01,0.99\n'
+    )
+    got = artifacts.read_mistakes(paths, "gru")
+    assert got.to_dict("records") == [
+        {
+            "condition": "test",
+            "tweet_id": "0012",
+            "text": "@1 sorry, DM us ^BB",
+            "truth": "inbound",
+            "predicted": "outbound",
+            "p_inbound": 0.01,
+            "confidence": 0.99,
+        }
+    ]

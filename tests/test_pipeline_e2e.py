@@ -21,6 +21,9 @@ import pytest
 import yaml
 from conftest import E2E_OVERRIDES, EPOCH_MODELS, MODELS, dvc
 
+from twcs_classifier import serving
+from twcs_classifier.models import load_model
+
 pytestmark = pytest.mark.e2e
 
 SPLIT_KEYS = {
@@ -151,8 +154,6 @@ def test_compare_and_select_outputs(built_project: Path) -> None:
 
 
 def test_exported_gru_on_raw_text_matches_network_on_parquet_clean_text(built_project: Path) -> None:
-    from twcs_classifier.models import load_model
-
     model = load_model(built_project / "models/gru")
     test = pd.read_parquet(built_project / "data/processed/test.parquet")
     from_raw = model.predict_proba(test["text"].tolist())
@@ -163,9 +164,15 @@ def test_exported_gru_on_raw_text_matches_network_on_parquet_clean_text(built_pr
 def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) -> None:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     cmd = [sys.executable, "-m", "twcs_classifier", "predict", "@AmazonHelp where is my parcel?"]
-    out = subprocess.run(cmd, cwd=built_project, env=env, capture_output=True, text=True, check=True).stdout
-    row = json.loads(out.strip().splitlines()[-1])
+    proc = subprocess.run(cmd, cwd=built_project, env=env, capture_output=True, text=True, check=True)
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
     assert row["label"] == "inbound" and 0.5 <= row["confidence"] <= 1.0
+    assert proc.stderr == ""  # no TensorFlow log lines
+    for name in MODELS:  # every trained model by name, giving what the serving path gives
+        proc = subprocess.run([*cmd, "--model", name], cwd=built_project, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+        expected = serving.predict(load_model(built_project / "models" / name), [cmd[-1]])[0]
+        assert json.loads(proc.stdout)["p_inbound"] == round(expected.p_inbound, 4)
     src = tmp_path / "in.csv"
     pd.DataFrame({"id": [1, 2, 3], "tweet": ["@Delta lost my bag", "@123 Sorry, please DM us ^JK", None]}).to_csv(
         src, index=False
