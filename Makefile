@@ -66,6 +66,7 @@ bench: setup  # needs a built pipeline (make run) and ../shared/data/twcs_real_s
 	$(BIN)/python benchmarks/bench_extract.py --csv benchmarks/out/twcs_2.8M.csv --repeat 3
 	rm -f benchmarks/out/twcs_2.8M.csv
 	$(BIN)/python benchmarks/bench_serving_latency.py models/gru models/logreg
+	$(BIN)/python benchmarks/bench_cli_cold.py
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_dvc.py
 	$(BIN)/python benchmarks/make_big_twcs.py --rows 2800000 --unique-texts --out benchmarks/out/twcs_2.8M_unique.csv
@@ -74,8 +75,8 @@ bench: setup  # needs a built pipeline (make run) and ../shared/data/twcs_real_s
 	$(BIN)/python benchmarks/learning_curve.py
 
 lint: setup
-	$(BIN)/ruff check src stages tests app.py benchmarks
-	$(BIN)/ruff format --check src stages tests app.py benchmarks
+	$(BIN)/ruff check src stages tests app.py app_pages benchmarks
+	$(BIN)/ruff format --check src stages tests app.py app_pages benchmarks
 
 clean:
 	rm -rf $(VENV) node_modules $(PLOTS_PAGE) .pytest_cache test-artifacts benchmarks/out dvc_plots

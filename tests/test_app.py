@@ -1,9 +1,12 @@
-"""The Streamlit app (app.py) driven by Streamlit's AppTest, on the models of a real
-`dvc repro` (the ``built_project`` fixture) and on a project with no models at all.
+"""The Streamlit app (app.py and its pages in app_pages/) driven by Streamlit's AppTest, on
+the models of a real `dvc repro` (the ``built_project`` fixture) and on a project with no
+models at all.
 
-Every path of issue 3 is here: one tweet (label, both probabilities, confidence,
-highlighted words, examples, every trained model), a CSV (progress, preview, counts,
-download, 100k rows), the Models page, and every bad input the issue lists.
+Every page is here: one tweet (label, the probability line, highlighted words and which the
+model read, examples, every trained model, a result cleared when the text changes), a CSV
+(a model chooser, progress, counts, download, a label column's accuracy, sorting and
+filtering by confidence, 100k rows), the Models page (the compare table, charts per
+condition, confusion matrices), the Mistakes page, and every bad input.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.files import escape_formula
 from twcs_classifier.layout import Layout
+from twcs_classifier.metrics import classification_metrics
 from twcs_classifier.models import load_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,6 +36,12 @@ APP = REPO / "app.py"
 TIMEOUT = 180  # loading a TensorFlow model on two cores takes a while
 TWEET = "@AmazonHelp my order was due yesterday and the tracking has not moved in 4 days, where is it?"
 UPLOAD_CAP_MB = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
+PAGE_FILES = {
+    "One tweet": "app_pages/one_tweet.py",
+    "A CSV": "app_pages/csv_file.py",
+    "Models": "app_pages/models.py",
+    "Mistakes": "app_pages/mistakes.py",
+}
 
 
 # -- fixtures and helpers --------------------------------------------------------------------------
@@ -66,7 +77,7 @@ def open_app(page: str = "One tweet") -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
     if page != "One tweet":
-        at.radio(key="page").set_value(page).run()
+        at.switch_page(PAGE_FILES[page]).run()
         assert not at.exception, at.exception
     return at
 
@@ -79,9 +90,11 @@ def predict(at: AppTest, text: str) -> AppTest:
 
 
 def shown(at: AppTest) -> dict[str, str]:
-    """The prediction on the page: the label and the three metrics."""
+    """The prediction on the page: the label and the probability line."""
     assert len(at.subheader) == 1, "no prediction on the page"
-    return {"label": at.subheader[0].value, **{m.label: m.value for m in at.metric}}
+    lines = [m.value for m in at.markdown if "customer query" in m.value and "company reply" in m.value]
+    assert len(lines) == 1, lines
+    return {"label": at.subheader[0].value, "probabilities": lines[0]}
 
 
 def messages(elements) -> str:
@@ -100,8 +113,16 @@ def label_csv(at: AppTest) -> AppTest:
     return at
 
 
+COUNTS = ("Rows", LABEL_TEXT["inbound"], LABEL_TEXT["outbound"], "Rows without text")
+
+
 def counts(at: AppTest) -> dict[str, int]:
-    return {m.label: int(m.value.replace(",", "")) for m in at.metric}
+    """The class counts of a labelled CSV (not the figures against a label column)."""
+    return {m.label: int(m.value.replace(",", "")) for m in at.metric if m.label in COUNTS}
+
+
+def selectbox(at: AppTest, label: str):
+    return next(box for box in at.selectbox if box.label == label)
 
 
 def check_prediction(at: AppTest, model, text: str) -> None:
@@ -109,13 +130,15 @@ def check_prediction(at: AppTest, model, text: str) -> None:
     expected = serving.predict(model, [text])[0]
     page = shown(at)
     assert page["label"] == expected.label_text
-    assert page["Confidence"] == app_view.format_percent(expected.confidence)
-    assert page[f"P({LABEL_TEXT['inbound']})"] == app_view.format_percent(expected.p_inbound)
-    assert page[f"P({LABEL_TEXT['outbound']})"] == app_view.format_percent(expected.p_outbound)
+    assert page["probabilities"] == app_view.probability_line(expected.label, expected.p_inbound)
+
+
+def highlight(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "twcs-highlight" in m.value)
 
 
 # -- no model yet -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("page", ["One tweet", "A CSV", "Models"])
+@pytest.mark.parametrize("page", list(PAGE_FILES))
 def test_without_models_every_page_says_how_to_build_them(
     page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -126,19 +149,42 @@ def test_without_models_every_page_says_how_to_build_them(
 
 
 # -- one tweet -------------------------------------------------------------------------------------------
+def test_every_page_has_its_own_url_and_a_link_on_every_page(project: Path) -> None:
+    at = open_app()
+    links = {link.value: link.proto.page for link in at.get("page_link")}
+    assert list(links) == list(PAGE_FILES)
+    assert len(set(links.values())) == len(PAGE_FILES)
+    for page in PAGE_FILES:
+        at = open_app(page)
+        assert [link.value for link in at.get("page_link")] == list(PAGE_FILES)
+        assert not at.sidebar.children, "nothing in the sidebar (a phone would have to open it)"
+        assert str(project) not in "\n".join(m.value for m in [*at.markdown, *at.caption])
+
+
 def test_one_tweet_shows_label_probabilities_and_highlighted_words(project: Path, selected_model) -> None:
     at = predict(open_app(), TWEET)
     check_prediction(at, selected_model, TWEET)
     page = shown(at)
     assert page["label"] in LABEL_TEXT.values()
-    assert page["Confidence"] == page[f"P({page['label']})"]  # the probability of the predicted class
+    assert "%" in page["probabilities"] and "P(" not in page["probabilities"]
 
     scores = selected_model.token_importance(TWEET)
-    highlight = [m.value for m in at.markdown if "twcs-highlight" in m.value]
-    assert highlight == [app_view.highlight_html(scores)]
-    assert highlight[0].count('class="twcs-token') == len(scores) > 5
+    assert highlight(at) == app_view.highlight_html(scores, selected_model.max_tokens_read)
+    assert highlight(at).count('class="twcs-token') == len(scores) > 5
+    assert "twcs-unread" not in highlight(at)  # a tweet is read whole
     assert selected_model.importance_explanation in messages(at.caption)
     assert f"{serving.MAX_TEXT_CHARS:,} characters" in messages(at.caption)
+
+
+def test_an_edited_text_clears_the_old_result(project: Path, selected_model) -> None:
+    at = predict(open_app(), TWEET)
+    check_prediction(at, selected_model, TWEET)
+    at.text_area(key="tweet").input("@123 Sorry about that, please DM us ^JK").run()
+    assert not at.subheader and "twcs-highlight" not in messages(at.markdown)  # the old result is gone
+    assert "The text has changed since the last prediction" in messages(at.info)
+    at.button(key="predict").click().run()
+    check_prediction(at, selected_model, "@123 Sorry about that, please DM us ^JK")
+    assert not at.info
 
 
 def test_the_model_is_loaded_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,17 +228,34 @@ def _card_model(project: Path) -> str:
 def test_empty_text_gets_a_message_not_a_prediction(project: Path, selected_model, text: str) -> None:
     at = predict(open_app(), text)
     assert "nothing to label" in messages(at.warning)
-    assert not at.subheader and not at.metric
+    assert not at.subheader and "twcs-highlight" not in messages(at.markdown)
     check_prediction(predict(at, TWEET), selected_model, TWEET)  # and the app keeps working
 
 
-def test_a_10000_character_text_is_cut_and_labelled(project: Path, selected_model) -> None:
+def test_a_10000_character_text_is_cut_and_the_words_read_are_shown(project: Path, selected_model) -> None:
     text = ("@AmazonHelp where is my parcel? " * 400)[:10_000]
     at = predict(open_app(), text)
-    assert f"has 10,000 characters: only its first {serving.MAX_TEXT_CHARS:,} were labelled" in messages(at.info)
-    check_prediction(at, selected_model, text[: serving.MAX_TEXT_CHARS])
+    cut = text[: serving.MAX_TEXT_CHARS]
+    check_prediction(at, selected_model, cut)
+    scores = selected_model.token_importance(cut)
+    read = selected_model.max_tokens_read
+    assert read is not None and len(scores) > read  # the served GRU reads a text's first tokens only
+    notice = messages(at.info)
+    assert f"has 10,000 characters: only its first {serving.MAX_TEXT_CHARS:,} went to the model" in notice
+    assert f"it read {read} of these {len(scores):,}" in notice
+    shown_html = highlight(at)
+    assert shown_html == app_view.highlight_html(scores, read)
+    assert shown_html.count("twcs-unread") == len(scores) - read and "the model stops reading here" in shown_html
     check_prediction(predict(at, TWEET), selected_model, TWEET)
     assert not at.info
+
+
+def test_a_model_that_reads_every_word_says_nothing_of_the_kind(project: Path) -> None:
+    text = "@AmazonHelp where is my parcel? " * 40
+    at = open_app()
+    at.selectbox(key="model_choice").set_value("logreg").run()
+    at = predict(at, text)
+    assert not at.info and "twcs-unread" not in highlight(at)
 
 
 @pytest.mark.parametrize(
@@ -210,8 +273,7 @@ def test_odd_text_gets_a_sensible_prediction(project: Path, selected_model, text
     check_prediction(at, selected_model, text)
     if note:
         assert note in messages(at.info)
-    highlight = next(m.value for m in at.markdown if "twcs-highlight" in m.value)
-    assert "<script>" not in highlight
+    assert "<script>" not in highlight(at)
     check_prediction(predict(at, TWEET), selected_model, TWEET)
 
 
@@ -243,13 +305,16 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
     # The cap Streamlit enforces (config.toml's, when the app runs from the repo; the
     # browser test checks that number on the real page).
     assert f"of at most {st.get_option('server.maxUploadSize')} MB" in messages(at.caption)
+    assert selectbox(at, "Model").value == "selected"
     at = upload(at, "tweets.csv", csv_bytes(SMALL_CSV))
-    column = next(box for box in at.selectbox if box.key.startswith("column_"))
+    column = selectbox(at, "Text column")
     assert at.selectbox(key="csv_encoding").value == "utf-8"
     assert column.value == "text" and column.options == ["author_id", "text"]
+    assert selectbox(at, "Label column (optional)").value == "(none)"
     at = label_csv(at)
     assert at.progress[0].value == 100
     assert "Labelled 5 of 5 rows" in at.progress[0].proto.text
+    assert at.subheader[0].value == f"Labelled by selected ({_card_model(project)})"
 
     frame = serving.read_csv_upload(io.BytesIO(csv_bytes(SMALL_CSV)))
     table = serving.predict_dataframe(selected_model, frame, "text")
@@ -260,8 +325,10 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
         LABEL_TEXT["outbound"]: want["outbound"],
         "Rows without text": 1,
     }
-    preview = at.dataframe[0].value
-    assert list(preview.columns) == [*SMALL_CSV.columns, *serving.OUTPUT_COLUMNS] and len(preview) == 5
+    rows = at.dataframe[0].value  # the rows with a prediction, in file order
+    assert rows["row"].tolist() == [1, 2, 4, 5] and rows["text"].tolist() == SMALL_CSV["text"].drop(2).tolist()
+    assert rows["confidence"].tolist() == pytest.approx(expected["confidence"].drop(2).tolist())
+    assert "4 of 5 rows" in messages(at.caption)
 
     button = at.download_button(key="download_csv")
     assert button.proto.url and button.proto.ignore_rerun  # served; clicking it does not rerun the app
@@ -288,6 +355,55 @@ def test_a_latin1_csv_needs_its_encoding_and_is_written_back_as_utf8(
     got = pd.read_csv(io.BytesIO(downloads["français_labelled.csv"]))
     assert got["text"].tolist() == ["'@SNCF Où est mon train? Très déçu, ça fait 2 h", "Merci, à bientôt"]
     assert set(got["predicted_label"]) <= {"inbound", "outbound"}
+
+
+def test_a_csv_with_a_label_column_gets_accuracy_confusion_and_per_class_figures(project: Path, selected_model) -> None:
+    sample = pd.read_csv(REAL_SAMPLE, dtype=str, keep_default_na=False, nrows=400)
+    at = upload(open_app("A CSV"), "twcs_400.csv", csv_bytes(sample))
+    assert selectbox(at, "Label column (optional)").value == "inbound"  # recognised by its name
+    at = label_csv(at)
+    frame = serving.read_csv_upload(io.BytesIO(csv_bytes(sample)))
+    expected = serving.predict_dataframe(selected_model, frame, "text").frame
+    want = classification_metrics((sample["inbound"] == "True").astype(int), expected["p_inbound"].to_numpy())
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Accuracy"] == app_view.format_rate(round(want["accuracy"] * 400), 400)
+    assert figures["F1 (macro)"] == f"{want['f1_macro']:.3f}" and figures["Rows scored"] == "400"
+    matrix = at.table[0].value
+    assert matrix.loc["actual inbound", "predicted inbound"].startswith(f"{want['confusion']['tp']:,} (")
+    assert matrix.loc["actual outbound", "predicted inbound"].startswith(f"{want['confusion']['fp']:,} (")
+    per_class = at.table[1].value
+    assert per_class.loc[LABEL_TEXT["inbound"], "recall"] == pytest.approx(want["per_class"]["inbound"]["recall"])
+    assert per_class.loc[LABEL_TEXT["outbound"], "support"] == want["per_class"]["outbound"]["support"]
+
+    # Sorting and filtering by confidence, and only the mistakes.
+    at.selectbox(key="csv_order").set_value("least confident first").run()
+    rows = at.dataframe[-1].value
+    assert rows["confidence"].is_monotonic_increasing and len(rows) == 400
+    at.slider(key="csv_confidence").set_value((0.5, 0.9)).run()
+    rows = at.dataframe[-1].value
+    assert len(rows) == int((expected["confidence"] <= 0.9).sum()) and rows["confidence"].le(0.9).all()
+    at.slider(key="csv_confidence").set_value((0.5, 1.0))
+    at.checkbox(key="csv_only_wrong").check().run()
+    rows = at.dataframe[-1].value
+    assert len(rows) == want["confusion"]["fp"] + want["confusion"]["fn"]
+    assert (rows["truth"] != rows["predicted_label"]).all()
+
+
+def test_a_label_column_can_be_chosen_and_another_model_picked(project: Path) -> None:
+    data = pd.DataFrame({"text": SMALL_CSV["text"].drop(2), "gold": ["inbound", "outbound", "outbound", "inbound"]})
+    at = open_app("A CSV")
+    at.selectbox(key="csv_model").set_value("logreg").run()
+    at = upload(at, "gold.csv", csv_bytes(data))
+    labels = selectbox(at, "Label column (optional)")
+    assert labels.value == "(none)" and labels.options == ["(none)", "gold"]  # not named like one: not guessed
+    labels.set_value("gold").run()
+    at = label_csv(at)
+    assert at.subheader[0].value == "Labelled by logreg"
+    model = load_model(project / "models" / "logreg")
+    expected = serving.predict_dataframe(model, serving.read_csv_upload(io.BytesIO(csv_bytes(data))), "text").frame
+    want = classification_metrics(data["gold"].eq("inbound").astype(int), expected["p_inbound"].to_numpy())
+    assert {m.label: m.value for m in at.metric}["Accuracy"] == app_view.format_rate(round(want["accuracy"] * 4), 4)
+    assert at.dataframe[-1].value["confidence"].tolist() == pytest.approx(expected["confidence"].tolist())
 
 
 def test_blank_cells_get_no_label_and_are_counted(project: Path, downloads: dict[str, bytes]) -> None:
@@ -356,13 +472,15 @@ def test_100k_rows_are_labelled(project: Path, downloads: dict[str, bytes]) -> N
     result = counts(at)
     assert result["Rows"] == 100_000
     assert result[LABEL_TEXT["inbound"]] + result[LABEL_TEXT["outbound"]] + result["Rows without text"] == 100_000
+    figures = {m.label: m.value for m in at.metric}  # twcs.csv's inbound column is recognised as the labels
+    assert figures["Rows scored"] == "100,000" and figures["Accuracy"].endswith("%")
     got = pd.read_csv(io.BytesIO(downloads["twcs_100k_labelled.csv"]), usecols=["tweet_id", "predicted_label"])
     assert len(got) == 100_000
     assert grew_mb < 4_000
 
 
 # -- the Models page ------------------------------------------------------------------------------------------
-def test_models_page_shows_metrics_plots_and_the_card(project: Path) -> None:
+def test_models_page_shows_the_compare_table_charts_per_condition_and_the_card(project: Path) -> None:
     at = open_app("Models")
     compare = artifacts.read_json_or_none(project / "metrics" / "compare.json")
     shown = [m.value for m in [*at.success, *at.warning]]
@@ -370,35 +488,80 @@ def test_models_page_shows_metrics_plots_and_the_card(project: Path) -> None:
     for sentence in compare["verdicts"].values():  # a warning exactly where the selected model does not win
         assert (sentence in [m.value for m in at.warning]) == sentence.startswith("Warning")
 
+    # First the compare table: every model in rank order, the served one marked.
     table = at.dataframe[0].value
-    assert sorted(table.columns) == sorted(MODELS)
-    paths = Layout(project)
-    for name in MODELS:
-        metrics = artifacts.read_json_or_none(paths.details_file(name))
-        for key in ("accuracy", "f1_macro", "roc_auc", "average_precision", "log_loss", "n"):
-            assert table.loc[f"test.{key}", name] == pytest.approx(metrics["test"][key])
-        assert table.loc["validation.accuracy", name] == pytest.approx(metrics["validation"]["accuracy"])
-        timing = artifacts.read_json_or_none(paths.timing_file(name))
-        assert timing["train_seconds"] > 0
-        assert table.loc["timing.train_seconds", name] == pytest.approx(timing["train_seconds"])
-
-    charts = at.get("vega_lite_chart")
-    assert len(charts) == 5  # three reliability diagrams, ROC, precision-recall
-    specs = [c.proto.spec for c in charts]
-    assert all('"confidence"' in spec for spec in specs[:3])
-    assert '"fpr"' in specs[3] and '"precision"' in specs[4]
-
-    matrices = at.dataframe[1:]
-    assert len(matrices) == len(MODELS)
     names = artifacts.compared_models(Layout(project))
-    for name, matrix in zip(names, matrices):
-        confusion = artifacts.read_json_or_none(paths.details_file(name))["test"]["confusion"]
-        values = matrix.value
-        assert values.loc["actual inbound", "predicted inbound"] == confusion["tp"]
-        assert values.loc["actual inbound", "predicted outbound"] == confusion["fn"]
-        assert values.loc["actual outbound", "predicted inbound"] == confusion["fp"]
-        assert values.loc["actual outbound", "predicted outbound"] == confusion["tn"]
+    served = compare["selected"]
+    assert table.index.tolist() == [f"{n} (served)" if n == served else n for n in names]
+    for name, row in compare["models"].items():
+        shown_row = table.loc[f"{name} (served)" if name == served else name]
+        for condition, title in CONDITIONS.items():
+            assert shown_row[f"{title}: accuracy"] == pytest.approx(row[condition]["accuracy"])
+            assert shown_row[f"{title}: F1"] == pytest.approx(row[condition]["f1_macro"])
 
-    card = at.table[0].value
-    assert card.loc["model"].iloc[0] == compare["selected"]
+    # Per condition, a reliability diagram with the diagonal and bin counts; ROC and PR on the random split.
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert len(specs) == 5
+    reliability = [spec for spec in specs if '"Reliability' in spec]
+    assert len(reliability) == len(CONDITIONS)
+    for spec in reliability:
+        assert '"count"' in spec and "strokeDash" in spec and "[0.5, 1.0]" in spec.replace("[0.5,1.0]", "[0.5, 1.0]")
+    assert sum('"fpr"' in spec for spec in specs) == 1 and sum('"precision"' in spec for spec in specs) == 1
+
+    # A confusion matrix with counts and rates for every model under every condition, then the card.
+    matrices = at.table[:-1]
+    assert len(matrices) == len(names) * len(CONDITIONS)
+    metrics = artifacts.load_metrics(Layout(project), names)
+    for k, matrix in enumerate(matrices):
+        condition, name = list(CONDITIONS)[k // len(names)], names[k % len(names)]
+        counts = metrics[name][condition]["confusion"]
+        assert matrix.value.equals(app_view.confusion_display(counts))
+        assert matrix.value.loc["actual inbound", "predicted inbound"].startswith(f"{counts['tp']:,} (")
+
+    # The full metrics table, behind an expander.
+    full = at.dataframe[1].value
+    assert sorted(full.columns) == sorted(MODELS)
+    layout = Layout(project)
+    for name in MODELS:
+        details = artifacts.read_json_or_none(layout.details_file(name))  # every number, not only the headline
+        for key in ("accuracy", "f1_macro", "roc_auc", "average_precision", "log_loss", "n"):
+            assert full.loc[f"test.{key}", name] == pytest.approx(details["test"][key])
+        assert full.loc["validation.accuracy", name] == pytest.approx(details["validation"]["accuracy"])
+        timing = artifacts.read_json_or_none(layout.timing_file(name))
+        assert timing["train_seconds"] > 0
+        assert full.loc["timing.train_seconds", name] == pytest.approx(timing["train_seconds"])
+    assert any("Every metric" in e.label for e in at.expander)
+
+    card = at.table[-1].value
+    assert card.loc["model"].iloc[0] == _card_model(project)
     assert at.json[0].value
+
+
+# -- the Mistakes page ------------------------------------------------------------------------------------------
+def test_mistakes_page_shows_the_most_confident_errors_highlighted_and_filterable(project: Path) -> None:
+    at = open_app("Mistakes")
+    served = _card_model(project)
+    assert at.selectbox(key="mistakes_model").value == served
+    mistakes = artifacts.read_mistakes(Layout(project), served)
+    assert len(mistakes) and set(mistakes["condition"]) <= set(CONDITIONS)
+    table = at.dataframe[0].value
+    assert len(table) == len(mistakes) and table["confidence"].is_monotonic_decreasing
+    assert set(table["condition"]) <= set(CONDITIONS.values())
+
+    model = load_model(project / "models" / served)
+    boxes = [m.value for m in at.markdown if "twcs-highlight" in m.value]
+    top = app_view.filter_mistakes(mistakes).head(len(boxes))
+    assert len(boxes) == min(25, len(mistakes))
+    assert boxes == [app_view.highlight_html(model.token_importance(t), model.max_tokens_read) for t in top["text"]]
+
+    at.multiselect(key="mistakes_conditions").set_value(["test_masked"]).run()
+    at.selectbox(key="mistakes_truth").set_value("inbound").run()
+    table = at.dataframe[0].value if at.dataframe else pd.DataFrame(columns=["condition", "truth"])
+    want = app_view.filter_mistakes(mistakes, ["test_masked"], "inbound")
+    assert len(table) == len(want) and set(table["condition"]) <= {CONDITIONS["test_masked"]}
+    assert (table["truth"] == "inbound").all()
+    assert f"{len(want):,} of {len(mistakes):,} mistakes of {served} match" in messages(at.caption)
+
+    at.selectbox(key="mistakes_model").set_value("logreg").run()
+    logreg = artifacts.read_mistakes(Layout(project), "logreg")
+    assert f"of {len(logreg):,} mistakes of logreg match" in messages(at.caption)

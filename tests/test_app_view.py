@@ -39,11 +39,25 @@ def test_prepare_text_cuts_to_the_cap(text: str | None, expected: str, cut: bool
 
 
 @pytest.mark.parametrize(
-    ("p", "shown"),
-    [(0.9731, "97.3%"), (0.5, "50.0%"), (1.0, "100.0%"), (0.0, "0.0%"), (0.99996, ">99.9%"), (0.00004, "<0.1%")],
+    ("p", "pair"),
+    [
+        (0.9731, ("97.3%", "2.7%")),
+        (0.5, ("50.0%", "50.0%")),
+        (0.12345, ("12.3%", "87.7%")),
+        (1.0, (">99.9%", "<0.1%")),
+        (0.99996, (">99.9%", "<0.1%")),
+        (0.0, ("<0.1%", ">99.9%")),
+        (0.00004, ("<0.1%", ">99.9%")),
+    ],
 )
-def test_format_percent(p: float, shown: str) -> None:
-    assert app_view.format_percent(p) == shown
+def test_percent_pair_reads_as_a_pair(p: float, pair: tuple[str, str]) -> None:
+    assert app_view.percent_pair(p) == pair
+
+
+def test_probability_line_puts_the_predicted_class_first() -> None:
+    assert app_view.probability_line("inbound", 0.9731) == "**97.3%** customer query · 2.7% company reply"
+    assert app_view.probability_line("outbound", 0.0269) == "**97.3%** company reply · 2.7% customer query"
+    assert app_view.probability_line("inbound", 1.0) == "**>99.9%** customer query · <0.1% company reply"
 
 
 def test_highlight_html_colours_by_direction_and_strength() -> None:
@@ -63,6 +77,25 @@ def test_highlight_html_escapes_markup_and_markdown() -> None:
     assert "<script>" not in out and "*bold*" not in out and "$5" not in out and ":smile:" not in out
     assert "&#60;script&#62;" in out and "&#42;bold&#42;" in out and "&#36;5" in out
     assert app_view.highlight_html([]) == '<div class="twcs-highlight" style="line-height: 2.2;"></div>'
+
+
+def test_highlight_html_marks_the_tokens_past_what_the_model_reads() -> None:
+    scores = [("a", 1.0), ("b", -2.0), ("c", 0.0), ("d", 0.0)]
+    out = app_view.highlight_html(scores, read=2)
+    assert re.findall(r'twcs-token twcs-(\w+)"', out) == ["inbound", "outbound", "unread", "unread"]
+    assert "the model stops reading here: 2 more not read" in out and "line-through" in out
+    assert out.index("stops reading") < out.index(">c</span>")
+    assert app_view.highlight_html(scores, read=10) == app_view.highlight_html(scores)
+    assert "twcs-unread" not in app_view.highlight_html(scores)
+
+
+def test_reading_note_only_when_words_were_left_unread() -> None:
+    assert app_view.reading_note(10, None) is None
+    assert app_view.reading_note(64, 64) is None
+    assert app_view.reading_note(974, 64) == (
+        "The model reads a text's first 64 words: it read 64 of these 974. "
+        "The 910 after them (struck through) did not count."
+    )
 
 
 def test_highlight_html_survives_nan_and_all_zero_scores() -> None:
@@ -163,25 +196,119 @@ def test_load_curves_in_long_form(tmp_path: Path) -> None:
     ]
 
 
-def test_confusion_table_counts_pairs() -> None:
-    rows = [
-        {"actual": "inbound", "predicted": "inbound"},
-        {"actual": "inbound", "predicted": "outbound"},
-        {"actual": "outbound", "predicted": "outbound"},
-        {"actual": "outbound", "predicted": "outbound"},
+def test_reliability_curves_keep_the_bin_counts(tmp_path: Path) -> None:
+    paths = Layout(tmp_path)
+    write_json(paths.plots / "a" / "reliability_test.json", [{"confidence": 0.6, "accuracy": 0.5, "count": 3}])
+    curves = app_view.load_curves(paths, ["a"], "reliability_test")
+    assert curves.to_dict("records") == [{"model": "a", "confidence": 0.6, "accuracy": 0.5, "count": 3, "point": 0}]
+
+
+@pytest.mark.parametrize(
+    ("values", "domain"), [([0.62, 0.9], [0.5, 1.0]), ([0.43, 1.0], [0.4, 1.0]), ([0.0], [0.0, 1.0]), ([], [0.5, 1.0])]
+)
+def test_curve_domain_holds_every_value(values: list[float], domain: list[float]) -> None:
+    assert app_view.curve_domain(values, floor=0.5) == pytest.approx(domain)
+
+
+COMPARE = {
+    "models": {
+        "gru": {
+            "rank": 2,
+            "selected": True,
+            "test": {"accuracy": 0.97, "f1_macro": 0.969, "ece": 0.006},
+            "test_unseen_brands": {"accuracy": 0.94, "f1_macro": 0.943},
+            "test_masked": {"accuracy": 0.93, "f1_macro": 0.93},
+        },
+        "logreg": {
+            "rank": 1,
+            "selected": False,
+            "test": {"accuracy": 0.985, "f1_macro": 0.985, "ece": 0.005},
+            "test_unseen_brands": {"accuracy": 0.978, "f1_macro": 0.978},
+            "test_masked": {"accuracy": 0.947, "f1_macro": 0.946},
+        },
+    }
+}
+
+
+def test_compare_table_ranks_the_models_and_marks_the_served_one() -> None:
+    table = app_view.compare_table(COMPARE)
+    assert table.index.tolist() == ["logreg", "gru (served)"]
+    assert table.columns.tolist() == [
+        "rank",
+        "random split: accuracy",
+        "random split: F1",
+        "unseen brands: accuracy",
+        "unseen brands: F1",
+        "masked text: accuracy",
+        "masked text: F1",
+        "ECE random",
     ]
-    table = app_view.confusion_table(rows)
+    assert table.loc["gru (served)", "unseen brands: F1"] == 0.943
+    styles = app_view.compare_style(table).to_html().split("</style>")[0]  # the served row (row 1) tinted
+    assert "background-color" in styles and "_row1_col7" in styles and "_row0_" not in styles
+
+
+def test_confusion_display_gives_counts_and_the_share_of_the_actual_class() -> None:
+    table = app_view.confusion_display({"tn": 896, "fp": 13, "fn": 14, "tp": 895})
     assert table.index.tolist() == ["actual inbound", "actual outbound"]
     assert table.columns.tolist() == ["predicted inbound", "predicted outbound"]
-    assert table.values.tolist() == [[1, 1], [0, 2]]
-    assert app_view.confusion_table([]).values.tolist() == [[0, 0], [0, 0]]
+    assert table.values.tolist() == [["895 (98.5%)", "14 (1.5%)"], ["13 (1.4%)", "896 (98.6%)"]]
+    empty = app_view.confusion_display({"tn": 0, "fp": 0, "fn": 1200, "tp": 0})
+    assert empty.values.tolist() == [["0 (0.0%)", "1,200 (100.0%)"], ["0 (–)", "0 (–)"]]
 
 
-def test_load_confusion(tmp_path: Path) -> None:
-    paths = Layout(tmp_path)
-    assert app_view.load_confusion(paths, "gru") is None
-    write_json(paths.plots / "gru" / "confusion.json", [{"actual": "inbound", "predicted": "inbound"}])
-    assert app_view.load_confusion(paths, "gru").values.tolist() == [[1, 0], [0, 0]]
+def test_per_class_table() -> None:
+    metrics = {
+        "per_class": {
+            "outbound": {"precision": 0.9, "recall": 0.8, "f1": 0.85, "support": 10},
+            "inbound": {"precision": 0.7, "recall": 0.6, "f1": 0.65, "support": 5},
+        }
+    }
+    table = app_view.per_class_table(metrics)
+    assert table.index.tolist() == [LABEL_TEXT["inbound"], LABEL_TEXT["outbound"]]
+    assert table.columns.tolist() == ["precision", "recall", "f1", "support"]
+    assert table.loc[LABEL_TEXT["outbound"], "support"] == 10
+
+
+MISTAKES = pd.DataFrame(
+    {
+        "condition": ["test", "test_masked", "test", "test_unseen_brands"],
+        "text": ["@1 sorry ^BB", "@user my bag", "Where IS my bag", "@2 thanks"],
+        "truth": ["inbound", "outbound", "inbound", "outbound"],
+        "predicted": ["outbound", "inbound", "outbound", "inbound"],
+        "p_inbound": [0.01, 0.97, 0.2, 0.6],
+        "confidence": [0.99, 0.97, 0.8, 0.6],
+    }
+)
+
+
+def test_filter_mistakes() -> None:
+    assert app_view.filter_mistakes(MISTAKES)["confidence"].tolist() == [0.99, 0.97, 0.8, 0.6]
+    assert app_view.filter_mistakes(MISTAKES, ["test"])["text"].tolist() == ["@1 sorry ^BB", "Where IS my bag"]
+    assert app_view.filter_mistakes(MISTAKES, truth="outbound")["text"].tolist() == ["@user my bag", "@2 thanks"]
+    assert app_view.filter_mistakes(MISTAKES, min_confidence=0.9)["confidence"].tolist() == [0.99, 0.97]
+    assert app_view.filter_mistakes(MISTAKES, contains=" my BAG ")["text"].tolist() == [
+        "@user my bag",
+        "Where IS my bag",
+    ]
+    assert app_view.filter_mistakes(MISTAKES, [], None).empty
+
+
+RESULT = pd.DataFrame(
+    {
+        "row": [1, 2, 3, 4],
+        "confidence": [0.9, math.nan, 0.6, 0.99],
+        "correct": [True, None, False, False],
+    }
+)
+
+
+def test_view_rows_filters_and_sorts_by_confidence() -> None:
+    assert app_view.view_rows(RESULT)["row"].tolist() == [1, 3, 4]  # rows without a prediction left out
+    assert app_view.view_rows(RESULT, order="least confident first")["row"].tolist() == [3, 1, 4]
+    assert app_view.view_rows(RESULT, order="most confident first")["row"].tolist() == [4, 1, 3]
+    assert app_view.view_rows(RESULT, (0.5, 0.9))["row"].tolist() == [1, 3]
+    assert app_view.view_rows(RESULT, only_wrong=True)["row"].tolist() == [3, 4]
 
 
 def test_card_summary_shows_the_headline_facts() -> None:

@@ -75,3 +75,25 @@ def test_load_metrics_reads_the_details_and_the_timings(tmp_path: Path) -> None:
     loaded = artifacts.load_metrics(paths, ["gru", "lstm"])
     assert loaded["gru"] == {"test": {"accuracy": 0.9, "n": 20}, "timing": {"train_seconds": 8.5}}
     assert loaded["lstm"] == {"test": {"accuracy": 0.8}}  # the headline alone, without details or timings
+
+
+def test_read_mistakes(tmp_path: Path) -> None:
+    paths = Layout(tmp_path)
+    assert artifacts.read_mistakes(paths, "gru") is None
+    paths.errors_file("gru").parent.mkdir(parents=True)
+    paths.errors_file("gru").write_text(
+        "condition,tweet_id,text,truth,predicted,p_inbound,confidence\n"
+        'test,0012,"@1 sorry, DM us ^BB",inbound,outbound,0.01,0.99\n'
+    )
+    got = artifacts.read_mistakes(paths, "gru")
+    assert got.to_dict("records") == [
+        {
+            "condition": "test",
+            "tweet_id": "0012",
+            "text": "@1 sorry, DM us ^BB",
+            "truth": "inbound",
+            "predicted": "outbound",
+            "p_inbound": 0.01,
+            "confidence": 0.99,
+        }
+    ]

@@ -1,10 +1,14 @@
-"""The app in a real browser: Debian's Chromium driven by Playwright.
+"""The app in a real browser: Debian's Chromium driven by Playwright, at a desktop's
+1400×900 and a phone's 390×844.
 
 A real `streamlit run app.py` serves the models of the ``built_project`` fixture on a
-free localhost port. The tests type a tweet, press Predict and read the label and the
-confidence off the page; upload a small CSV and save the download; and open the Models
-page. A screenshot of each test's page, the downloaded CSV and the server's log are kept
-under ``test-artifacts/`` (git-ignored; CI keeps them). The last test opens the page
+free localhost port. At both sizes the tests reach every page by its link and by its URL,
+type a tweet (the box above the fold), press Predict and read the label and the
+probabilities off the page, edit the text and see the result go; upload a CSV with a label
+column, read the accuracy and save the download; open the Models page (no confusion matrix
+cut) and the Mistakes page. A screenshot of each test's whole page
+(``test-artifacts/<test>[desktop|phone].png``), the downloaded CSV and the server's log are
+kept under ``test-artifacts/`` (git-ignored; CI keeps them). The last test opens the page
 `dvc plots show` writes, with the network refused, and reads the drawn charts.
 
 The browser is the system one (``scripts/install-browser.sh`` installs ``chromium`` and
@@ -145,19 +149,41 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+VIEWPORTS = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
+PAGES = {"One tweet": "", "A CSV": "csv", "Models": "models", "Mistakes": "mistakes"}
+HEADINGS = {"One tweet": "One tweet", "A CSV": "A CSV of tweets", "Models": "Models", "Mistakes": "Mistakes"}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    return VIEWPORTS[request.param]
+
+
 @pytest.fixture
-def page(browser, app_url: str, request: pytest.FixtureRequest) -> Iterator[object]:
-    """A fresh tab on the app; how the page looked at the end of the test (passed or not)
-    is kept as ``test-artifacts/<test name>.png``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1800}, accept_downloads=True)
+def page(browser, app_url: str, viewport: dict[str, int], request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh tab on the app at ``viewport``; how the whole page looked at the end of the
+    test (passed or not) is kept as ``test-artifacts/<test name>.png``."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
     tab = context.new_page()
     tab.set_default_timeout(STEP_MS)
     tab.goto(app_url)
     try:
         yield tab
     finally:
-        tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        save_screenshot(tab, viewport, ARTIFACTS / f"{request.node.name}.png")
         context.close()
+
+
+def save_screenshot(tab, viewport: dict[str, int], path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its own container, so the window is made as
+    tall as the content first."""
+    try:
+        height = tab.evaluate("document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight")
+        tab.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], int(height) + 120)})
+        tab.wait_for_timeout(1500)
+    except Exception:  # noqa: BLE001  (a screenshot of what there is beats none)
+        pass
+    tab.screenshot(path=str(path))
 
 
 @pytest.fixture(scope="module")
@@ -165,45 +191,74 @@ def selected_model(built_project: Path):
     return serving.load_selected(built_project / "models" / "selected")
 
 
+def heading(page, name: str):
+    return page.get_by_role("heading", name=HEADINGS[name], exact=True)
+
+
 def go_to(page, name: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
-    page.get_by_role("heading", name=name if name != "A CSV" else "A CSV of tweets", exact=True).wait_for()
+    """Click the page's link in the bar at the top (visible at every size, no menu to open)."""
+    link = page.get_by_test_id("stPageLink").get_by_text(name, exact=True)
+    link.click(timeout=MODEL_LOAD_MS)
+    heading(page, name).wait_for(timeout=MODEL_LOAD_MS)
 
 
-def test_type_a_tweet_and_read_the_label_and_confidence(page, selected_model) -> None:
+def test_every_page_has_a_link_in_view_and_its_own_url(
+    page, app_url: str, built_project: Path, viewport: dict[str, int]
+) -> None:
+    heading(page, "One tweet").wait_for(timeout=MODEL_LOAD_MS)
+    assert page.get_by_test_id("stSidebar").count() == 0  # nothing hides behind a menu
+    for name, path in PAGES.items():
+        go_to(page, name)
+        assert page.url.rstrip("/") == f"{app_url}/{path}".rstrip("/")
+        for other in PAGES:
+            box = page.get_by_test_id("stPageLink").get_by_text(other, exact=True).bounding_box()
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        assert str(built_project) not in page.content()  # no server paths on the page
+    page.goto(f"{app_url}/models")  # a deep link
+    heading(page, "Models").wait_for(timeout=MODEL_LOAD_MS)
+
+
+def test_type_a_tweet_and_read_the_label_and_probabilities(page, selected_model, viewport: dict[str, int]) -> None:
     box = page.get_by_label("Tweet", exact=True)
     box.wait_for(timeout=MODEL_LOAD_MS)
+    bounds = box.bounding_box()
+    assert bounds["y"] + bounds["height"] <= viewport["height"], "the tweet box is below the fold"
     box.fill(TWEET)
     page.get_by_role("button", name="Predict", exact=True).click()
 
     result = page.locator(".st-key-prediction")
-    result.get_by_test_id("stMetricValue").first.wait_for()
+    result.locator("h3").wait_for()
     label = result.locator("h3").inner_text().strip()
-    names = [t.strip() for t in result.get_by_test_id("stMetricLabel").all_inner_texts()]
-    values = [t.strip() for t in result.get_by_test_id("stMetricValue").all_inner_texts()]
-    metrics = dict(zip(names, values))
-
+    line = result.get_by_test_id("stMarkdownContainer").last.inner_text().strip()
     expected = serving.predict(selected_model, [TWEET])[0]
     assert label == expected.label_text and label in LABEL_TEXT.values()
-    assert metrics["Confidence"] == app_view.format_percent(expected.confidence)
-    assert metrics[f"P({label})"] == metrics["Confidence"]
+    assert line == app_view.probability_line(expected.label, expected.p_inbound).replace("**", "")
 
     highlight = page.locator(".twcs-highlight")
     highlight.wait_for()
     tokens = highlight.locator(".twcs-token").all_inner_texts()
     assert tokens == [token for token, _ in selected_model.token_importance(TWEET)]
 
+    box.fill("@123 Sorry about that, please DM us ^JK")
+    box.press("Control+Enter")  # Streamlit takes the new text; Predict is not pressed
+    page.get_by_text("The text has changed since the last prediction").wait_for()
+    assert result.count() == 0 and highlight.count() == 0
 
-def test_upload_a_csv_and_download_the_labels(page) -> None:
+
+def test_upload_a_csv_with_labels_and_download_the_result(page) -> None:
     go_to(page, "A CSV")
     page.get_by_text(f"of at most {UPLOAD_CAP_MB} MB", exact=False).wait_for()
-    data = pd.DataFrame({"id": ["a", "b", "c"], "text": CSV_TEXTS}).to_csv(index=False).encode()
+    data = pd.DataFrame({"id": ["a", "b", "c"], "text": CSV_TEXTS, "inbound": ["True", "False", "True"]})
     page.locator("input[type=file]").set_input_files(
-        files=[{"name": "tweets.csv", "mimeType": "text/csv", "buffer": data}]
+        files=[{"name": "tweets.csv", "mimeType": "text/csv", "buffer": data.to_csv(index=False).encode()}]
     )
     page.get_by_role("button", name="Label the tweets").click(timeout=MODEL_LOAD_MS)
     download_button = page.get_by_role("button", name="Download the labelled CSV")
     download_button.wait_for()
+    page.get_by_role("heading", name="Labelled by selected", exact=False).wait_for()
+    accuracy = page.get_by_test_id("stMetric").filter(has_text="Accuracy").get_by_test_id("stMetricValue")
+    assert accuracy.inner_text().strip().endswith("%")
     with page.expect_download() as info:
         download_button.click()
     saved = ARTIFACTS / "browser-download.csv"
@@ -211,19 +266,35 @@ def test_upload_a_csv_and_download_the_labels(page) -> None:
     assert info.value.suggested_filename == "tweets_labelled.csv"
 
     got = pd.read_csv(io.BytesIO(saved.read_bytes()))
-    assert got.columns.tolist() == ["id", "text", *serving.OUTPUT_COLUMNS]
+    assert got.columns.tolist() == ["id", "text", "inbound", *serving.OUTPUT_COLUMNS]
     assert got["text"].tolist() == [escape_formula(t) for t in CSV_TEXTS]  # safe to open in a spreadsheet
     assert set(got["predicted_label"]) <= {"inbound", "outbound"}
     assert (got["p_inbound"] + got["p_outbound"]).round(6).eq(1.0).all()
+    right = (got["predicted_label"] == got["inbound"].map({True: "inbound", False: "outbound"})).mean()
+    assert accuracy.inner_text().strip() == app_view.format_rate(round(right * 3), 3)
 
 
-def test_models_page_draws_the_charts(page) -> None:
+def test_models_page_draws_the_charts_and_cuts_no_table(page) -> None:
     go_to(page, "Models")
     charts = page.get_by_test_id("stVegaLiteChart")
     charts.first.wait_for()
-    charts.nth(4).locator("canvas, svg").first.wait_for()
-    assert charts.count() == 5  # three reliability diagrams, ROC, precision-recall
+    charts.nth(2).locator("canvas, svg").first.wait_for()  # the random split's three charts
+    assert charts.count() == 5  # three reliability diagrams (one per condition tab), ROC, precision-recall
     page.get_by_role("heading", name="The selected model's card").wait_for()
+    tables = page.get_by_test_id("stTable")
+    assert tables.count() >= 4
+    for k in range(tables.count()):
+        table = tables.nth(k)
+        if table.is_visible():  # the random split's matrices and the card (other tabs are hidden)
+            wide, room = table.evaluate("t => [t.scrollWidth, t.clientWidth]")
+            assert wide <= room + 1, f"table {k} is cut: {wide} px in {room} px"
+
+
+def test_mistakes_page_shows_highlighted_errors(page) -> None:
+    go_to(page, "Mistakes")
+    page.locator(".twcs-highlight").first.wait_for(timeout=MODEL_LOAD_MS)
+    assert page.locator(".twcs-highlight").count() >= 1
+    page.get_by_text("mistakes of", exact=False).first.wait_for()
 
 
 # -- dvc plots show, offline ---------------------------------------------------------------------------

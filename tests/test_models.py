@@ -77,6 +77,10 @@ def test_recurrent_model_learns_saves_and_takes_raw_strings(cell, tokenizer, tmp
     np.testing.assert_allclose(served, loaded.predict_proba(val.texts)[:, 1], atol=1e-5)
     scores = loaded.token_importance("@Delta where is my bag")
     assert [t for t, _ in scores] == ["@delta", "where", "is", "my", "bag"]
+    # It reads a text's first sequence_length (12) tokens and says so; later ones score 0.
+    assert loaded.max_tokens_read == model.max_tokens_read == 12
+    long = loaded.token_importance(" ".join(f"word{i}" for i in range(20)))
+    assert len(long) == 20 and all(score == 0.0 for _, score in long[12:]) and any(s for _, s in long[:12])
 
 
 def test_recurrent_training_is_repeatable(tokenizer) -> None:
@@ -96,6 +100,7 @@ def test_logreg_learns_saves_with_skops_and_explains(tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded.predict_proba(data(10, 3).texts), model.predict_proba(data(10, 3).texts))
     scores = dict(loaded.token_importance("please DM us my bag"))
     assert scores["my"] > 0 > scores["us"]
+    assert loaded.max_tokens_read is None  # it reads every token
 
 
 def test_empty_input_gives_empty_output() -> None:

@@ -21,7 +21,9 @@ import pytest
 import yaml
 from conftest import E2E_OVERRIDES, EPOCH_MODELS, MODELS, dvc
 
+from twcs_classifier import serving
 from twcs_classifier.evaluation import headline_metrics
+from twcs_classifier.models import load_model
 
 pytestmark = pytest.mark.e2e
 
@@ -118,8 +120,22 @@ def test_train_outputs(built_project: Path, model: str) -> None:
         assert group["confidence"].is_monotonic_decreasing and len(group) <= 25
 
 
-def test_gru_reaches_095_test_accuracy_on_real_data(built_project: Path) -> None:
-    assert read(built_project, "metrics/gru.json")["test"]["accuracy"] >= 0.95
+def test_gru_reaches_097_on_every_real_test_condition_but_masked_text(built_project: Path) -> None:
+    # With the default params this run reaches about 0.979 (random split), 0.982 (unseen
+    # brands, macro-F1) and 0.936 (masked text); seeds move each by up to a point.
+    metrics = read(built_project, "metrics/gru.json")
+    assert metrics["test"]["accuracy"] >= 0.97
+    assert metrics["test_unseen_brands"]["f1_macro"] >= 0.97
+    assert metrics["test_masked"]["accuracy"] >= 0.92
+
+
+def test_the_gru_explains_an_agent_reply_by_the_words_a_person_would_pick(built_project: Path) -> None:
+    from twcs_classifier.models import load_model
+
+    model = load_model(built_project / "models/gru")
+    scores = model.token_importance("We're sorry to hear that. Please DM us your booking reference. ^KM")
+    towards_reply = [token for token, score in sorted(scores, key=lambda ts: ts[1])[:4]]
+    assert len(set(towards_reply) & {"we're", "sorry", "hear", "us", "dm", "please", "^", "km"}) >= 3, scores
 
 
 def test_recurrent_training_logs_exist(built_project: Path) -> None:
@@ -143,8 +159,6 @@ def test_compare_and_select_outputs(built_project: Path) -> None:
 
 
 def test_exported_gru_on_raw_text_matches_network_on_parquet_clean_text(built_project: Path) -> None:
-    from twcs_classifier.models import load_model
-
     model = load_model(built_project / "models/gru")
     test = pd.read_parquet(built_project / "data/processed/test.parquet")
     from_raw = model.predict_proba(test["text"].tolist())
@@ -155,9 +169,15 @@ def test_exported_gru_on_raw_text_matches_network_on_parquet_clean_text(built_pr
 def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) -> None:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     cmd = [sys.executable, "-m", "twcs_classifier", "predict", "@AmazonHelp where is my parcel?"]
-    out = subprocess.run(cmd, cwd=built_project, env=env, capture_output=True, text=True, check=True).stdout
-    row = json.loads(out.strip().splitlines()[-1])
+    proc = subprocess.run(cmd, cwd=built_project, env=env, capture_output=True, text=True, check=True)
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
     assert row["label"] == "inbound" and 0.5 <= row["confidence"] <= 1.0
+    assert proc.stderr == ""  # no TensorFlow log lines
+    for name in MODELS:  # every trained model by name, giving what the serving path gives
+        proc = subprocess.run([*cmd, "--model", name], cwd=built_project, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+        expected = serving.predict(load_model(built_project / "models" / name), [cmd[-1]])[0]
+        assert json.loads(proc.stdout)["p_inbound"] == round(expected.p_inbound, 4)
     src = tmp_path / "in.csv"
     pd.DataFrame({"id": [1, 2, 3], "tweet": ["@Delta lost my bag", "@123 Sorry, please DM us ^JK", None]}).to_csv(
         src, index=False
@@ -210,7 +230,7 @@ def test_one_model_param_reruns_only_that_model_compare_and_select(built_project
     path = built_project / "params.yaml"
     original = path.read_text()
     params = yaml.safe_load(original)
-    params["models"]["lstm"]["units"] = 32
+    params["models"]["lstm"]["units"] //= 2  # any change of value; halving stays in range
     path.write_text(yaml.safe_dump(params, sort_keys=False))
     try:
         assert ran_stages(dvc("repro", cwd=built_project).stdout) == ["train@lstm", "compare", "select"]

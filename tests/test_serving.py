@@ -12,7 +12,8 @@ import pytest
 
 from twcs_classifier import serving
 from twcs_classifier.errors import PipelineError
-from twcs_classifier.files import to_csv_bytes
+from twcs_classifier.files import to_csv_bytes, unescape_formula
+from twcs_classifier.metrics import classification_metrics
 from twcs_classifier.models import TextClassifier
 from twcs_classifier.text import is_blank
 
@@ -155,3 +156,41 @@ def test_formula_like_cells_are_escaped_in_every_csv_written() -> None:
     ]
     assert got["n"].tolist() == [str(i) for i in range(1, 10)]
     assert list(pd.read_csv(io.BytesIO(to_csv_bytes(pd.DataFrame({"=cmd": ["a"]})))).columns) == ["'=cmd"]
+    # Read back (the Mistakes page reads reports/errors_<model>.csv): every cell as it was given,
+    # and a text that itself starts with a quote is left alone.
+    assert [unescape_formula(t) for t in got["text"]] == frame["text"].tolist()
+    assert unescape_formula("'quoted") == "'quoted" and unescape_formula("'") == "'"
+
+
+# -- a label column: how right the model is ------------------------------------------------------------
+def test_read_labels_takes_booleans_digits_and_class_names() -> None:
+    values = pd.Series(["True", " false ", "1", "0", "INBOUND", "outbound", "maybe", None])
+    got = serving.read_labels(values)
+    assert got[:6].tolist() == ["inbound", "outbound", "inbound", "outbound", "inbound", "outbound"]
+    assert got[6:].isna().all()
+
+
+def test_label_like_columns_and_the_guess_by_name() -> None:
+    frame = pd.DataFrame(
+        {"text": ["@a hi", "@1 sorry"], "inbound": ["True", "False"], "gold": ["inbound", None], "n": ["5", "1"]}
+    )
+    assert serving.label_like_columns(frame) == ["inbound", "gold"]
+    assert serving.guess_label_column(["gold", "inbound"]) == "inbound"
+    assert serving.guess_label_column(["Label"]) == "Label"
+    assert serving.guess_label_column(["gold"]) is None  # only a user's choice makes it the truth
+
+
+def test_label_metrics_scores_rows_with_a_text_and_a_label() -> None:
+    frame = pd.DataFrame(
+        {
+            "truth": ["True", "False", "True", "x", "False"],
+            "p_inbound_1": [0.9, 0.2, 0.4, 0.8, np.nan],  # the last row had no text
+        }
+    )
+    names = {c: c for c in serving.OUTPUT_COLUMNS} | {"p_inbound": "p_inbound_1"}  # found by its output name
+    table = serving.LabelledTable(frame, names, counts={})
+    got = serving.label_metrics(table, "truth")
+    want = classification_metrics(np.array([1, 0, 1]), np.array([0.9, 0.2, 0.4]))
+    assert got == {**want, "rows_scored": 3, "rows_not_scored": 2, "rows_without_text": 1, "rows_without_label": 1}
+    unreadable = serving.LabelledTable(frame.assign(truth="?"), names, counts={})
+    assert serving.label_metrics(unreadable, "truth") is None

@@ -1,4 +1,5 @@
-"""Command line: ``python -m twcs_classifier {predict,fetch-data} ...``.
+"""Command line: label tweets with a trained model, or fetch twcs.csv
+(``python -m twcs_classifier {predict,fetch-data} ...``).
 
 Every failure ends in a message saying what is wrong and how to fix it, with exit code 2.
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import PipelineError, guarded
@@ -28,8 +31,58 @@ def check_arguments(texts: list[str]) -> None:
             ) from None
 
 
+PROG = "python -m twcs_classifier"
+EXAMPLES = f"""\
+examples:
+  {PROG} predict "@AmazonHelp my parcel never arrived"
+  {PROG} predict --model logreg "@AmazonHelp where is my order?" "@115712 Sorry to hear that! ^JK"
+  {PROG} predict --csv tweets.csv --text-column text --out tweets_labelled.csv
+  {PROG} predict --csv export.csv --encoding latin-1 --out export_labelled.csv
+"""
+PREDICT_NOTES = """
+Each text gets one JSON line: label (inbound: a customer query; outbound: a company reply),
+label_text, confidence (the probability of that label) and p_inbound; a blank text (nothing
+left once normalised) is an error (exit 2). A CSV (strict UTF-8 unless --encoding says
+otherwise) gets the columns predicted_label, p_inbound, p_outbound and confidence, with a
+suffix (_1) where it has such a column already; blank rows get none and are counted.
+--model names a model the pipeline trained (models/<name>) or "selected", the default;
+--model-dir (or $TWCS_MODEL_DIR) points at a saved model anywhere.
+"""
+
+
+def _load(args: argparse.Namespace):
+    """The model ``--model`` names, else the one in ``--model-dir`` / ``$TWCS_MODEL_DIR`` /
+    models/selected."""
+    from .serving import load_named, load_selected
+
+    if args.model and args.model_dir:
+        raise PipelineError("--model and --model-dir both name a model", "give one of them")
+    return load_named(args.model) if args.model else load_selected(args.model_dir)
+
+
+@contextmanager
+def _progress_bar(mode: str) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr over a CSV's rows, fed by ``predict_csv``'s progress callback;
+    ``auto`` shows it when stderr is a terminal, ``always`` and ``never`` as they say."""
+    from tqdm import tqdm
+
+    bars = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            disable = {"auto": None, "always": False, "never": True}[mode]
+            bars.append(tqdm(total=total, unit=" rows", desc="labelling", disable=disable, file=sys.stderr))
+        bars[0].update(done - bars[0].n)
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.close()
+
+
 def _predict(args: argparse.Namespace) -> int:
-    from .serving import load_selected, predict, predict_csv
+    from .serving import predict, predict_csv
 
     check_arguments(args.text)
     if args.csv:
@@ -37,15 +90,16 @@ def _predict(args: argparse.Namespace) -> int:
             raise PipelineError(
                 "--csv needs --out and no text argument", "e.g. predict --csv in.csv --text-column text --out out.csv"
             )
-        model = load_selected(args.model_dir)
-        counts = predict_csv(model, args.csv, args.text_column, args.out, encoding=args.encoding)
+        model = _load(args)
+        with _progress_bar(args.progress) as progress:
+            counts = predict_csv(model, args.csv, args.text_column, args.out, encoding=args.encoding, progress=progress)
         print(json.dumps({"out": str(args.out), **counts}))
         return 0
     if not args.text:
         raise PipelineError(
             "nothing to predict", 'give a text, e.g. predict "@AmazonHelp where is my order?", or --csv'
         )
-    model = load_selected(args.model_dir)
+    model = _load(args)
     for text, pred in zip(args.text, predict(model, args.text)):
         print(
             json.dumps(
@@ -73,11 +127,31 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; any failure is printed as a message (problem, how to fix) with exit code 2."""
-    parser = argparse.ArgumentParser(prog="python -m twcs_classifier", description=__doc__)
+    """Entry point; any failure is printed as a message (problem, how to fix) with exit code 2
+    (:func:`~twcs_classifier.errors.guarded`). TensorFlow's native log lines stay off stderr
+    (:func:`~twcs_classifier.runtime.quiet_native_logs`)."""
+    from .runtime import quiet_native_logs
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Tell a customer's tweet to a brand (inbound) from the brand's reply (outbound).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("predict", help="label tweets with the selected model")
+    p = sub.add_parser(
+        "predict",
+        help="label tweets with a trained model (the selected one by default)",
+        description="Label tweets given as arguments, or every row of a CSV.",
+        epilog=EXAMPLES + PREDICT_NOTES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("text", nargs="*", help="tweet texts to label")
+    p.add_argument(
+        "--model",
+        metavar="NAME",
+        help="a model the pipeline trained (logreg, simple_rnn, lstm, gru) or selected (the default)",
+    )
     p.add_argument("--csv", type=Path, help="a CSV of texts to label")
     p.add_argument("--text-column", default="text", help="the CSV column holding the texts (default: text)")
     p.add_argument("--out", type=Path, help="where to write the labelled CSV (not the input file)")
@@ -85,13 +159,24 @@ def main(argv: list[str] | None = None) -> int:
         "--encoding", default="utf-8", help="the encoding of the --csv file (default: utf-8, strictly; e.g. latin-1)"
     )
     p.add_argument("--model-dir", type=Path, default=None, help="a saved model (default: models/selected)")
+    p.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="a progress bar on stderr while a CSV is labelled (default auto: when stderr is a terminal)",
+    )
     p.set_defaults(func=_predict)
     f = sub.add_parser("fetch-data", help="put twcs.csv at data.raw_path (unzip or download with kagglehub)")
     f.add_argument("--path", type=Path, default=None, help="where twcs.csv should be (default: data.raw_path)")
     f.add_argument("--params", type=Path, default=Path("params.yaml"))
     f.set_defaults(func=_fetch)
     args = parser.parse_args(argv)
-    return guarded(lambda: args.func(args))
+
+    def run() -> int:
+        with quiet_native_logs():
+            return args.func(args)
+
+    return guarded(run)
 
 
 if __name__ == "__main__":

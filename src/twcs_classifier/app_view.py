@@ -21,15 +21,16 @@ import pandas as pd
 from . import LABEL_TEXT
 from .artifacts import read_plot
 from .evaluation import CONDITIONS
-from .layout import CONFUSION, PRECISION_RECALL, ROC, Layout, reliability_plot
+from .layout import PRECISION_RECALL, ROC, Layout, reliability_plot
 from .metrics import thin_indices
 
-CURVES: dict[str, tuple[str, str]] = {
+CURVES: dict[str, tuple[str, ...]] = {
     ROC: ("fpr", "tpr"),
     PRECISION_RECALL: ("recall", "precision"),
-    **{reliability_plot(condition): ("confidence", "accuracy") for condition in CONDITIONS},
+    **{reliability_plot(condition): ("confidence", "accuracy", "count") for condition in CONDITIONS},
 }
-"""Each curve's file stem under ``plots/<model>/`` and its (x, y) columns."""
+"""Each curve's file stem under ``plots/<model>/`` and its columns: x, y, then any others
+(a reliability bin's tweet count)."""
 
 CONFUSION_ORDER: tuple[str, str] = ("inbound", "outbound")
 """Row and column order of a confusion matrix: the positive class (inbound) first."""
@@ -96,14 +97,29 @@ def prepare_text(text: str | None, max_chars: int) -> PreparedText:
     return PreparedText(text[:max_chars], len(text), len(text) > max_chars)
 
 
-def format_percent(p: float) -> str:
-    """A probability as a percentage with one decimal, e.g. ``0.9731 -> '97.3%'``; one that
-    would round to 100.0% or 0.0% without being certain shows as ``>99.9%`` or ``<0.1%``."""
-    if 0.9995 <= p < 1.0:
-        return ">99.9%"
-    if 0.0 < p < 0.0005:
-        return "<0.1%"
-    return f"{100.0 * p:.1f}%"
+CLASS_NOUN: dict[str, str] = {"inbound": "customer query", "outbound": "company reply"}
+"""Each class as a noun, for sentences."""
+
+
+def percent_pair(p: float) -> tuple[str, str]:
+    """``p`` and ``1 - p`` as percentages that read as a pair: one decimal, adding up to
+    100, and near-certain ones as ``>99.9%`` beside ``<0.1%`` (never ``100.0%`` beside
+    ``<0.1%``: a model is not certain because a float rounded)."""
+    tenths = round(1000.0 * min(max(p, 0.0), 1.0))
+    if tenths >= 1000:
+        return ">99.9%", "<0.1%"
+    if tenths <= 0:
+        return "<0.1%", ">99.9%"
+    return f"{tenths / 10:.1f}%", f"{(1000 - tenths) / 10:.1f}%"
+
+
+def probability_line(label: str, p_inbound: float) -> str:
+    """One Markdown line for a prediction: the predicted class's probability first, e.g.
+    ``**97.3%** customer query · 2.7% company reply``."""
+    other = "outbound" if label == "inbound" else "inbound"
+    p = p_inbound if label == "inbound" else 1.0 - p_inbound
+    mine, theirs = percent_pair(p)
+    return f"**{mine}** {CLASS_NOUN[label]} · {theirs} {CLASS_NOUN[other]}"
 
 
 _SPECIAL = frozenset("<>&\"'\\`*_{}[]()#+-!|~$:^")
@@ -119,27 +135,53 @@ def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
     return f"rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {alpha:.2f})"
 
 
-def highlight_html(scores: Sequence[tuple[str, float]]) -> str:
+def highlight_html(scores: Sequence[tuple[str, float]], read: int | None = None) -> str:
     """The tokens as one line of HTML, each on a background whose colour says which way it
     pushes (blue: inbound, orange: outbound) and whose strength is its share of the largest
     absolute score. Hovering a token shows its score.
 
+    With ``read`` (the model reads only a text's first ``read`` tokens), the tokens past it
+    follow a marker, greyed and struck through, as not read.
+
     The output is a single ``<div>`` without blank lines, so Markdown passes it through as
     raw HTML; tokens are escaped so none can inject markup.
     """
-    largest = max((abs(s) for _, s in scores if math.isfinite(s)), default=0.0)
+    cut = len(scores) if read is None else min(read, len(scores))
+    largest = max((abs(s) for _, s in scores[:cut] if math.isfinite(s)), default=0.0)
     spans = []
-    for token, score in scores:
+    for token, score in scores[:cut]:
         share = abs(score) / largest if largest > 0 and math.isfinite(score) else 0.0
         direction = "inbound" if score > 0 else "outbound" if score < 0 else "neutral"
         rgb = INBOUND_RGB if score > 0 else OUTBOUND_RGB
         background = _rgba(rgb, 0.12 + 0.78 * share) if share > 0.0 else "transparent"
         spans.append(
             f'<span class="twcs-token twcs-{direction}" title="{score:+.4f}" '
-            f'style="background-color: {background}; padding: 0.15em 0.3em; border-radius: 0.3em; '
-            f'margin: 0 0.1em; display: inline-block;">{_entity_escape(token)}</span>'
+            f'style="background-color: {background}; {_TOKEN_STYLE}">{_entity_escape(token)}</span>'
+        )
+    if cut < len(scores):
+        spans.append(
+            f'<span class="twcs-stop" style="{_TOKEN_STYLE} font-size: 0.8em; border: 1px dashed grey;">'
+            f"the model stops reading here: {len(scores) - cut:,} more not read</span>"
+        )
+        spans.extend(
+            f'<span class="twcs-token twcs-unread" title="not read" style="{_TOKEN_STYLE} color: grey; '
+            f'text-decoration: line-through;">{_entity_escape(token)}</span>'
+            for token, _ in scores[cut:]
         )
     return f'<div class="twcs-highlight" style="line-height: 2.2;">{" ".join(spans)}</div>'
+
+
+_TOKEN_STYLE = "padding: 0.15em 0.3em; border-radius: 0.3em; margin: 0 0.1em; display: inline-block;"
+
+
+def reading_note(n_tokens: int, read: int | None) -> str | None:
+    """A sentence saying which words the model read, when it did not read them all."""
+    if read is None or n_tokens <= read:
+        return None
+    return (
+        f"The model reads a text's first {read} words: it read {read} of these {n_tokens:,}. "
+        f"The {n_tokens - read:,} after them (struck through) did not count."
+    )
 
 
 def legend_html() -> str:
@@ -226,36 +268,142 @@ def thin(frame: pd.DataFrame, max_points: int) -> pd.DataFrame:
 
 def load_curves(layout: Layout, names: Sequence[str], curve: str, max_points: int = 400) -> pd.DataFrame:
     """One curve (a key of :data:`CURVES`) of every model, in long form: columns
-    ``model``, the curve's x and y, and ``point`` (the order to draw the points in)."""
-    x, y = CURVES[curve]
+    ``model``, the curve's columns (x, y, ...) and ``point`` (the order to draw the points in)."""
+    columns = list(CURVES[curve])
     parts = []
     for name in names:
         rows = read_plot(layout, name, curve)
         if not rows:
             continue
-        part = thin(pd.DataFrame(rows, columns=[x, y]), max_points).reset_index(drop=True)
+        part = thin(pd.DataFrame(rows).reindex(columns=columns), max_points).reset_index(drop=True)
         part.insert(0, "model", name)
         part["point"] = range(len(part))
         parts.append(part)
     if not parts:
-        return pd.DataFrame(columns=["model", x, y, "point"])
+        return pd.DataFrame(columns=["model", *columns, "point"])
     return pd.concat(parts, ignore_index=True)
 
 
-def confusion_table(rows: Iterable[Mapping[str, str]]) -> pd.DataFrame:
-    """Counts of (actual, predicted) pairs as a matrix: actual classes down, predicted across."""
-    frame = pd.DataFrame(list(rows), columns=["actual", "predicted"])
-    labels = list(CONFUSION_ORDER) + sorted(set(frame["actual"]).union(frame["predicted"]) - set(CONFUSION_ORDER))
-    counts = pd.crosstab(frame["actual"], frame["predicted"]).reindex(index=labels, columns=labels, fill_value=0)
-    counts.index = [f"actual {label}" for label in labels]
-    counts.columns = [f"predicted {label}" for label in labels]
-    return counts.astype(int)
+def curve_domain(values: Iterable[float], floor: float, step: float = 0.1) -> list[float]:
+    """An axis from ``floor`` (or lower, in steps of ``step``, to hold every value) to 1."""
+    finite = [v for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    low = min([floor, *finite])
+    return [max(0.0, math.floor(round(low / step, 6)) * step), 1.0]
 
 
-def load_confusion(layout: Layout, name: str) -> pd.DataFrame | None:
-    """The confusion matrix of model ``name`` from ``plots/<name>/confusion.json``."""
-    rows = read_plot(layout, name, CONFUSION)
-    return None if rows is None else confusion_table(rows)
+SERVED_MARK = " (served)"
+"""Follows the served model's name in the compare table."""
+
+
+def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """The compare stage's table (``metrics/compare.json``): one row per model in rank order,
+    the served model marked, accuracy and macro-F1 under each test condition, then the
+    calibration error of the served probabilities on the random split."""
+    rows = sorted(summary.get("models", {}).items(), key=lambda kv: kv[1].get("rank", math.inf))
+    table = {}
+    for name, row in rows:
+        shown = f"{name}{SERVED_MARK}" if row.get("selected") else name
+        values: dict[str, Any] = {"rank": row.get("rank")}
+        for condition, title in CONDITIONS.items():
+            figures = row.get(condition) or {}
+            values[f"{title}: accuracy"] = figures.get("accuracy")
+            values[f"{title}: F1"] = figures.get("f1_macro")
+        values["ECE random"] = (row.get("test") or {}).get("ece")
+        table[shown] = values
+    frame = pd.DataFrame.from_dict(table, orient="index")
+    frame.index.name = "model"
+    return frame
+
+
+def compare_style(table: pd.DataFrame) -> Any:
+    """:func:`compare_table` for the page: figures as ``dvc metrics show`` prints them, the
+    served model's row tinted."""
+    tint = f"background-color: {_rgba(INBOUND_RGB, 0.15)}"
+    return table.style.format(format_metric).apply(
+        lambda row: [tint if str(row.name).endswith(SERVED_MARK) else "" for _ in row], axis=1
+    )
+
+
+def confusion_display(counts: Mapping[str, int]) -> pd.DataFrame:
+    """A confusion matrix from its counts (``tn``, ``fp``, ``fn``, ``tp``, inbound positive)
+    as text cells ``count (rate)``: actual classes down, predicted across; a rate is the share
+    of the actual class, so the diagonal holds each class's recall."""
+    cells = {
+        ("inbound", "inbound"): counts["tp"],
+        ("inbound", "outbound"): counts["fn"],
+        ("outbound", "inbound"): counts["fp"],
+        ("outbound", "outbound"): counts["tn"],
+    }
+    table = {}
+    for actual in CONFUSION_ORDER:
+        total = sum(cells[(actual, p)] for p in CONFUSION_ORDER)
+        table[f"actual {actual}"] = {
+            f"predicted {p}": f"{cells[(actual, p)]:,} ({format_rate(cells[(actual, p)], total)})"
+            for p in CONFUSION_ORDER
+        }
+    return pd.DataFrame.from_dict(table, orient="index")
+
+
+def format_rate(part: int, total: int) -> str:
+    """``part`` as a percentage of ``total`` with one decimal; a dash when ``total`` is 0."""
+    return f"{100.0 * part / total:.1f}%" if total else "–"
+
+
+def per_class_table(metrics: Mapping[str, Any]) -> pd.DataFrame:
+    """Precision, recall, F1 and support of each class, from :func:`~twcs_classifier.metrics.classification_metrics`."""
+    frame = pd.DataFrame(metrics["per_class"]).T.reindex(list(CONFUSION_ORDER))
+    frame.index = [LABEL_TEXT[label] for label in frame.index]
+    frame["support"] = frame["support"].astype(int)
+    return frame[["precision", "recall", "f1", "support"]]
+
+
+# -- mistakes page ---------------------------------------------------------------------------------
+def filter_mistakes(
+    mistakes: pd.DataFrame,
+    conditions: Sequence[str] | None = None,
+    truth: str | None = None,
+    min_confidence: float = 0.0,
+    contains: str = "",
+) -> pd.DataFrame:
+    """The rows of a model's ``reports/errors_<model>.csv`` under ``conditions`` (all when
+    ``None``), of true class ``truth`` (any when ``None``), at least ``min_confidence``
+    confident, whose text holds ``contains`` (any case); most confident first."""
+    keep = mistakes["confidence"] >= min_confidence
+    if conditions is not None:
+        keep &= mistakes["condition"].isin(list(conditions))
+    if truth is not None:
+        keep &= mistakes["truth"] == truth
+    if contains.strip():
+        keep &= mistakes["text"].astype(str).str.contains(contains.strip(), case=False, regex=False)
+    return mistakes[keep].sort_values("confidence", ascending=False, kind="stable")
+
+
+# -- a CSV's result ---------------------------------------------------------------------------------
+SORT_ORDERS: dict[str, tuple[bool, bool] | None] = {
+    "file order": None,
+    "least confident first": (True, True),
+    "most confident first": (True, False),
+}
+"""How the labelled rows can be listed: ``(sort by confidence, ascending)``, or as in the file."""
+
+
+def view_rows(
+    result: pd.DataFrame,
+    confidence: tuple[float, float] = (0.0, 1.0),
+    order: str = "file order",
+    only_wrong: bool = False,
+) -> pd.DataFrame:
+    """The labelled rows whose confidence lies in ``confidence`` (inclusive), in ``order``
+    (a key of :data:`SORT_ORDERS`); with ``only_wrong``, only rows whose ``correct`` is
+    False. Rows without a prediction are left out."""
+    low, high = confidence
+    keep = result["confidence"].between(low, high)
+    if only_wrong:
+        keep &= result["correct"].eq(False)
+    rows = result[keep]
+    if SORT_ORDERS[order] is not None:
+        rows = rows.sort_values("confidence", ascending=SORT_ORDERS[order][1], kind="stable")
+    return rows
 
 
 def card_summary(card: Mapping[str, Any]) -> pd.DataFrame:

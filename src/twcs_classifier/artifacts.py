@@ -10,7 +10,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .errors import PipelineError
+from .files import unescape_formula
 from .layout import Layout
 from .models.base import META_FILE
 from .params import read_params_file
@@ -97,3 +100,14 @@ def load_metrics(layout: Layout, names: Sequence[str]) -> dict[str, dict[str, An
 def read_plot(layout: Layout, model: str, plot: str) -> list[dict[str, Any]] | None:
     """The rows of one of a model's plots, ``None`` if the file does not exist."""
     return read_json_or_none(layout.plot_file(model, plot))
+
+
+def read_mistakes(layout: Layout, model: str) -> pd.DataFrame | None:
+    """A model's most confident mistakes per test condition (``reports/errors_<model>.csv``:
+    condition, tweet_id, text, truth, predicted, p_inbound, confidence), ``None`` if absent."""
+    path = layout.errors_file(model)
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path, dtype={"tweet_id": str, "text": str}, keep_default_na=False, na_values={"p_inbound": ""})
+    frame["text"] = frame["text"].map(unescape_formula)  # written spreadsheet-safe: the tweets as they were
+    return frame

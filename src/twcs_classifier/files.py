@@ -189,6 +189,14 @@ def escape_formula(value: Any) -> Any:
     return value
 
 
+def unescape_formula(value: Any) -> Any:
+    """The cell :func:`escape_formula` was given, for reading back a CSV the project wrote
+    (the leading ``'`` it added is dropped)."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and escape_formula(value[1:]) == value:
+        return value[1:]
+    return value
+
+
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with :func:`escape_formula` applied to every text cell and column name."""
     out = frame.copy()

@@ -24,8 +24,9 @@ import pandas as pd
 from . import LABEL_TEXT, LABELS
 from .errors import PipelineError, os_error
 from .files import to_csv_bytes, write_with
-from .layout import Layout
+from .layout import SELECTED, Layout
 from .models import TextClassifier, load_model
+from .models.base import META_FILE
 from .text import is_blank
 
 MAX_TEXT_CHARS = 5000
@@ -43,12 +44,17 @@ __all__ = [
     "Prediction",
     "blank_mask",
     "explain",
+    "guess_label_column",
+    "label_like_columns",
+    "label_metrics",
+    "load_named",
     "load_selected",
     "predict",
     "predict_csv",
     "predict_dataframe",
     "predict_proba",
     "read_csv_upload",
+    "read_labels",
     "to_csv_bytes",
 ]
 
@@ -75,6 +81,24 @@ class Prediction:
 def load_selected(directory: str | Path | None = None) -> TextClassifier:
     """Load ``models/selected`` (or ``directory``); explain how to build it if absent."""
     directory = Path(directory or os.environ.get("TWCS_MODEL_DIR", Layout().selected))
+    return load_model(directory)
+
+
+def load_named(name: str, layout: Layout | None = None) -> TextClassifier:
+    """Model ``name`` of the project: ``selected`` (what the select stage installed) or any
+    model the pipeline trained (``models/<name>``); an unknown name is told the ones there are."""
+    layout = layout or Layout()
+    directory = layout.model_dir(name)
+    if not (directory / META_FILE).is_file():
+        from .artifacts import trained_models
+
+        there = trained_models(layout)
+        if (layout.selected / META_FILE).is_file():
+            there.insert(0, SELECTED)
+        raise PipelineError(
+            f"there is no trained model {name!r} in {layout.models}",
+            f"pick one of: {', '.join(there)}" if there else "build the models first: `make run` (or `dvc repro`)",
+        )
     return load_model(directory)
 
 
@@ -241,10 +265,16 @@ def text_like_columns(frame: pd.DataFrame, sample_rows: int = 1000) -> list[str]
     head = frame.head(sample_rows)
     out = []
     for column in frame.columns:
-        values = head[column].dropna().astype(str)
+        values = _filled(head[column])
         if values.map(has_word_characters).any() and not _all_numeric_or_bool(values):
             out.append(str(column))
     return out
+
+
+def _filled(values: pd.Series) -> pd.Series:
+    """The cells of a column that hold something (a strict CSV reads an empty cell as ``""``)."""
+    values = values.dropna().astype(str)
+    return values[values.str.strip() != ""]
 
 
 def _all_numeric_or_bool(values: pd.Series) -> bool:
@@ -280,10 +310,19 @@ class LabelledTable:
     """A user's table with the prediction columns added, and the counts of the labels."""
 
     frame: pd.DataFrame
-    label_column: str
-    """The name the ``predicted_label`` column got (with a suffix if the input had it)."""
+    columns: dict[str, str]
+    """The name each of :data:`OUTPUT_COLUMNS` got in ``frame`` (with a suffix if the input had it)."""
     counts: dict[str, int]
     """Rows in all, predicted inbound, predicted outbound, and without text (missing or blank)."""
+
+    @property
+    def label_column(self) -> str:
+        """The name the ``predicted_label`` column got."""
+        return self.columns["predicted_label"]
+
+    def output(self, name: str) -> pd.Series:
+        """Prediction column ``name`` (one of :data:`OUTPUT_COLUMNS`), whatever it is called in ``frame``."""
+        return self.frame[self.columns[name]]
 
 
 def output_names(columns: Sequence[Any]) -> dict[str, str]:
@@ -331,7 +370,7 @@ def predict_dataframe(
         "missing_text": int(labels.isna().sum()),
     }
     out = pd.concat([frame, preds.rename(columns=names)], axis=1)
-    return LabelledTable(out, names["predicted_label"], counts)
+    return LabelledTable(out, names, counts)
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -367,3 +406,64 @@ def predict_csv(
     except OSError as err:
         raise os_error(err, "write") from None
     return table.counts
+
+
+# -- a label column in a user's CSV: how right the model is on it ---------------------------------
+LABEL_COLUMN_HINTS: tuple[str, ...] = ("inbound", "label", "is_inbound", "truth", "class")
+"""Names of a column that says which tweets are customer queries, most likely first."""
+
+
+def read_labels(values: pd.Series) -> pd.Series:
+    """A label column as ``inbound`` / ``outbound`` (missing where a value reads as neither):
+    ``True``/``1``/``inbound`` is a customer query, ``False``/``0``/``outbound`` a company
+    reply, in any case, spaces ignored (the ``inbound`` column of twcs.csv reads as it should)."""
+    from .extract import FALSE_VALUES, TRUE_VALUES
+
+    norm = values.astype("string").str.strip().str.lower()
+    inbound = norm.isin([*TRUE_VALUES, LABELS[1]])
+    outbound = norm.isin([*FALSE_VALUES, LABELS[0]])
+    return pd.Series(np.where(inbound, LABELS[1], np.where(outbound, LABELS[0], None)), index=values.index)
+
+
+def label_like_columns(frame: pd.DataFrame, sample_rows: int = 1000) -> list[str]:
+    """Columns whose first ``sample_rows`` non-empty values all read as labels (:func:`read_labels`)."""
+    head = frame.head(sample_rows)
+    out = []
+    for column in frame.columns:
+        values = _filled(head[column])
+        if len(values) and read_labels(values).notna().all():
+            out.append(str(column))
+    return out
+
+
+def guess_label_column(candidates: Sequence[str]) -> str | None:
+    """The candidate named like a label column (``inbound``, ``label``, ...), else ``None``:
+    a column is only scored against when its name says it holds the truth, or a user picks it."""
+    by_name = {c.strip().lower(): c for c in candidates}
+    return next((by_name[h] for h in LABEL_COLUMN_HINTS if h in by_name), None)
+
+
+def label_metrics(table: LabelledTable, truth_column: str) -> dict[str, Any] | None:
+    """How right the predictions of :func:`predict_dataframe` are against the labels in
+    ``truth_column``: :func:`~twcs_classifier.metrics.classification_metrics` on the rows
+    that have both a prediction and a readable label, with ``rows_scored`` and
+    ``rows_not_scored``, which are ``rows_without_text`` (missing or blank: no prediction,
+    whatever their label) and ``rows_without_label`` (a prediction, but a label that reads
+    as neither class); ``None`` when no row has both."""
+    from .metrics import classification_metrics
+
+    truth = read_labels(table.frame[truth_column])
+    p_inbound = table.output("p_inbound")
+    predicted = p_inbound.notna()
+    scored = truth.notna() & predicted
+    if not scored.any():
+        return None
+    y = (truth[scored] == LABELS[1]).astype(int).to_numpy()
+    metrics = classification_metrics(y, p_inbound[scored].to_numpy(dtype=float))
+    return {
+        **metrics,
+        "rows_scored": int(scored.sum()),
+        "rows_not_scored": int((~scored).sum()),
+        "rows_without_text": int((~predicted).sum()),
+        "rows_without_label": int((predicted & truth.isna()).sum()),
+    }

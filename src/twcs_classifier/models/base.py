@@ -155,6 +155,14 @@ class TextClassifier(ABC):
         *outbound* (negative). Models override this; the default says nothing."""
         return []
 
+    @property
+    def max_tokens_read(self) -> int | None:
+        """How many tokens of a text the model reads, from the start; ``None``: all of them.
+        A model that stops reading (a recurrent model at its sequence length) says where, so
+        the app can show which words were read; :meth:`token_importance` scores the tokens
+        past it 0."""
+        return None
+
     @abstractmethod
     def _save_files(self, directory: Path) -> None:
         """Write the model's own files into ``directory``."""

@@ -59,11 +59,11 @@ class RecurrentClassifier(TextClassifier):
         "char_ngram_max": 5,
         "ngram_buckets": 2**18,
         "word_embedding": False,
-        "embedding_dim": 64,
-        "units": 64,
-        "spatial_dropout": 0.2,
-        "dropout": 0.3,
-        "mask_augment": 0.0,
+        "embedding_dim": 48,
+        "units": 32,
+        "spatial_dropout": 0.3,
+        "dropout": 0.5,
+        "mask_augment": 0.3,
         "epochs": 40,
         "epoch_size": 20000,
         "batch_size": 128,
@@ -376,14 +376,16 @@ class RecurrentClassifier(TextClassifier):
         tokens = [t for t in preprocess_many([text], self.params["mask"])[0].split(" ") if t]
         if not tokens:
             return []
-        read = min(len(tokens), self._sequence_length())
+        read = min(len(tokens), self.max_tokens_read)
         variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(read)]
         # Log-odds as served (scaled by the temperature), not via probabilities, which round
         # to 0 or 1 for confident predictions.
         logit = self.logits(variants) / self.params["temperature"]
         return [(tok, float(logit[0] - logit[i + 1]) if i < read else 0.0) for i, tok in enumerate(tokens)]
 
-    def _sequence_length(self) -> int:
+    @property
+    def max_tokens_read(self) -> int:
+        """The sequence length: the network reads a text's first this many tokens."""
         if self.tokenizer is not None:
             return self.tokenizer.sequence_length
         return int(self.network.get_layer("tokens").sequence_length)

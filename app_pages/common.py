@@ -1,0 +1,94 @@
+"""What the app's pages share: the project's paths, models loaded once, the model picker,
+and how a :class:`~twcs_classifier.errors.PipelineError` is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import streamlit as st
+
+from twcs_classifier import app_view, artifacts, serving
+from twcs_classifier.errors import PipelineError
+from twcs_classifier.layout import SELECTED, Layout
+from twcs_classifier.models import TextClassifier, load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMED = Layout()  # paths relative to the project, to name files on the page
+MAX_CHARS = serving.MAX_TEXT_CHARS
+
+
+def paths() -> Layout:
+    """The project the app reads: ``$TWCS_PROJECT_DIR``, else the app's directory (read
+    on every run, so a test can point the app at another project)."""
+    return Layout.from_env(ROOT)
+
+
+@st.cache_resource(show_spinner="Loading the model (once)…", max_entries=8)
+def load_classifier(directory: str, stamp: int) -> TextClassifier:
+    """The saved model in ``directory``, warmed up so the first prediction is quick."""
+    model = serving.load_selected(directory) if Path(directory) == paths().selected else load_model(directory)
+    serving.predict(model, ["warm up"])
+    return model
+
+
+def show_error(err: PipelineError) -> None:
+    """A :class:`PipelineError` as a message: what is wrong and how to fix it."""
+    st.error(f"**{err.problem[:1].upper()}{err.problem[1:]}.**\n\nHow to fix: {err.fix}.")
+
+
+def get_model(name: str) -> TextClassifier | None:
+    """Model ``name`` (``selected`` or a trained model), or ``None`` after saying how to build it."""
+    directory = paths().model_dir(name)
+    try:
+        return load_classifier(str(directory), artifacts.model_stamp(directory) or 0)
+    except PipelineError as err:
+        show_error(err)
+        return None
+
+
+def model_label(name: str) -> str:
+    """How a model shows in the picker and on results: the selected one names what it is."""
+    if name != SELECTED:
+        return name
+    card = artifacts.read_json_or_none(paths().model_card) or {}
+    return f"selected ({card['model']})" if "model" in card else "selected"
+
+
+def pick_model(key: str) -> tuple[str, TextClassifier | None]:
+    """A model picker (the selected model first, then every trained one) and the model picked."""
+    name = st.selectbox(
+        "Model",
+        [SELECTED, *artifacts.trained_models(paths())],
+        format_func=model_label,
+        key=key,
+        help="The selected model is the one the pipeline chose; the others are the models it compared.",
+    )
+    return name, get_model(name)
+
+
+def show_highlight(model: TextClassifier, scores: list[tuple[str, float]], note: bool = True) -> None:
+    """A text's word scores as highlighted words (see :func:`~twcs_classifier.app_view.highlight_html`),
+    with ``note``, under them which words the model read when it did not read them all."""
+    st.markdown(app_view.highlight_html(scores, model.max_tokens_read), unsafe_allow_html=True)
+    read = app_view.reading_note(len(scores), model.max_tokens_read)
+    if note and read:
+        st.caption(read)
+
+
+def show_confusion(counts: dict[str, int]) -> None:
+    """A confusion matrix with counts and rates, as a static table (never cut on a phone)."""
+    st.table(app_view.confusion_display(counts))
+
+
+def model_colour() -> dict:
+    """How charts colour models: distinct hues, the legend under the chart so the lines get the width."""
+    return {
+        "scale": alt.Scale(scheme="tableau10"),
+        "legend": alt.Legend(orient="bottom", direction="horizontal", title=None, columns=4),
+    }
+
+
+def percent_column(label: str) -> st.column_config.NumberColumn:
+    """A probability shown as a percentage with one decimal."""
+    return st.column_config.NumberColumn(label, format="percent", width="small")

@@ -1,0 +1,206 @@
+"""The A CSV page: label every tweet of an uploaded CSV with a chosen model, see how sure
+it is row by row, and, when the file says which tweets are customer queries, how right."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import MAX_CHARS, model_label, paths, percent_column, pick_model, show_confusion, show_error
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier.errors import PipelineError
+from twcs_classifier.models import TextClassifier
+
+CSV_CHUNK_ROWS = 5_000
+NO_LABELS = "(none)"
+SHOWN_ROWS = 1_000
+ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16")
+"""The encodings a CSV may be read in; UTF-8 (strict) unless the user picks another."""
+
+
+def read_upload(upload, encoding: str) -> pd.DataFrame | None:
+    """The uploaded CSV as a frame, read once per file and encoding; ``None`` after saying
+    what is wrong."""
+    cached = st.session_state.get("csv_frame")
+    key = (upload.file_id, encoding)
+    if cached is None or cached[0] != key:
+        try:
+            cached = (key, serving.read_csv_upload(upload, encoding, name=upload.name))
+        except PipelineError as err:
+            cached = (key, err)
+        st.session_state["csv_frame"] = cached
+    if isinstance(cached[1], PipelineError):
+        show_error(cached[1])
+        return None
+    return cached[1]
+
+
+def page() -> None:
+    st.header("A CSV of tweets", anchor=False)
+    st.caption(
+        f"Upload a CSV with a header row and one tweet per row, of at most "
+        f"{st.get_option('server.maxUploadSize')} MB, in UTF-8 (or pick its encoding). Texts longer than "
+        f"{MAX_CHARS:,} characters are cut. Every row gets the predicted label and the probability of each "
+        "class; rows without text (empty or only spaces) get none and are counted. A column that says which "
+        "tweets are customer queries (such as `inbound`) shows how right the model is."
+    )
+    name, model = pick_model("csv_model")
+    if model is None:
+        return
+    upload = st.file_uploader("CSV file", type=["csv"], key="csv_upload")
+    encoding = st.selectbox("Encoding", ENCODINGS, key="csv_encoding", help="How the file's text is stored.")
+    if upload is None:  # nothing uploaded, or the file was removed: let go of the last one
+        st.session_state.pop("csv_frame", None)
+        st.session_state.pop("csv_result", None)
+        return
+    frame = read_upload(upload, encoding)
+    if frame is None:
+        return
+    columns = ", ".join(map(str, frame.columns))
+    if frame.empty:
+        st.warning(f"{upload.name} has a header ({columns}) but no rows: there is nothing to label.")
+        return
+    candidates = serving.text_like_columns(frame)
+    if not candidates:
+        st.error(
+            f"No column of {upload.name} holds text (columns: {columns}). The CSV needs a column with the "
+            "tweet texts, for example one named `text`."
+        )
+        return
+    guess = serving.guess_text_column(frame, candidates)
+    column = st.selectbox(
+        "Text column", candidates, index=candidates.index(guess) if guess else 0, key=f"column_{upload.file_id}"
+    )
+    label_options = [NO_LABELS, *(c for c in serving.label_like_columns(frame) if c != column)]
+    label_guess = serving.guess_label_column(label_options[1:])
+    label_column = st.selectbox(
+        "Label column (optional)",
+        label_options,
+        index=label_options.index(label_guess) if label_guess else 0,
+        key=f"labels_{upload.file_id}",
+        help="A column whose values say which tweets are customer queries: True/False, 1/0 or inbound/outbound.",
+    )
+    label_column = None if label_column == NO_LABELS else label_column
+    st.caption(f"{len(frame):,} rows; columns: {columns}.")
+    key = (upload.file_id, encoding, column, label_column, name, artifacts.model_stamp(paths().model_dir(name)))
+    if st.button("Label the tweets", type="primary", key="label_csv"):
+        st.session_state.pop("csv_result", None)
+        st.session_state["csv_result"] = label(model, frame, column, label_column, upload.name, key, name)
+    done = st.session_state.get("csv_result")
+    if done and done["key"] == key:
+        show_result(done)
+
+
+def label(
+    model: TextClassifier,
+    frame: pd.DataFrame,
+    column: str,
+    label_column: str | None,
+    upload_name: str,
+    key: tuple,
+    name: str,
+) -> dict:
+    """Label ``frame`` with a progress bar; what the result view needs."""
+    bar = st.progress(0.0, text="Labelling…")
+    result = serving.predict_dataframe(
+        model,
+        frame,
+        column,
+        chunk_size=CSV_CHUNK_ROWS,
+        progress=lambda done, total: bar.progress(done / total, text=f"Labelled {done:,} of {total:,} rows"),
+    )
+    scores = serving.label_metrics(result, label_column) if label_column else None
+    rows = pd.DataFrame({column: result.frame[column], **{c: result.output(c) for c in serving.OUTPUT_COLUMNS}})
+    if label_column:
+        rows.insert(1, "truth", serving.read_labels(result.frame[label_column]))
+        rows["correct"] = (rows["truth"] == rows["predicted_label"]).where(
+            rows["truth"].notna() & rows["predicted_label"].notna()
+        )
+    rows.insert(0, "row", range(1, len(rows) + 1))
+    return {
+        "key": key,
+        "model": model_label(name),
+        "text_column": column,
+        "label_column": label_column,
+        "counts": result.counts,
+        "scores": scores,
+        "rows": rows,
+        "csv": serving.to_csv_bytes(result.frame),
+        "name": app_view.labelled_filename(upload_name),
+    }
+
+
+def show_result(done: dict) -> None:
+    counts = done["counts"]
+    st.subheader(f"Labelled by {done['model']}", anchor=False)
+    with st.container(key="csv_counts", horizontal=True):
+        st.metric("Rows", f"{counts['rows']:,}")
+        st.metric(LABEL_TEXT["inbound"], f"{counts['inbound']:,}")
+        st.metric(LABEL_TEXT["outbound"], f"{counts['outbound']:,}")
+        st.metric("Rows without text", f"{counts['missing_text']:,}")
+    st.download_button(
+        "Download the labelled CSV",
+        data=done["csv"],
+        file_name=done["name"],
+        mime="text/csv",
+        on_click="ignore",
+        key="download_csv",
+        type="primary",
+    )
+    if done["label_column"]:
+        show_scores(done)
+    show_rows(done)
+
+
+def show_scores(done: dict) -> None:
+    scores = done["scores"]
+    st.markdown(f"**Against the labels in `{done['label_column']}`**")
+    if scores is None:
+        st.warning(f"No row has both a text and a label that reads as inbound or outbound in {done['label_column']}.")
+        return
+    with st.container(key="csv_scores", horizontal=True):
+        st.metric("Accuracy", app_view.format_rate(round(scores["accuracy"] * scores["n"]), scores["n"]))
+        st.metric("F1 (macro)", f"{scores['f1_macro']:.3f}")
+        st.metric("Rows scored", f"{scores['rows_scored']:,}")
+        st.metric("Rows not scored", f"{scores['rows_not_scored']:,}", help="No text, or no readable label.")
+    left, right = st.columns(2)
+    with left:
+        st.caption("Tweets by actual and predicted class (share of the actual class)")
+        show_confusion(scores["confusion"])
+    with right:
+        st.caption("Per class")
+        st.table(app_view.per_class_table(scores).style.format(app_view.format_metric))
+
+
+def show_rows(done: dict) -> None:
+    rows = done["rows"]
+    st.markdown("**The rows**")
+    with st.container(horizontal=True, key="csv_filters"):
+        low, high = st.slider(
+            "Confidence", 0.5, 1.0, (0.5, 1.0), step=0.01, key="csv_confidence", format="percent", width=260
+        )
+        order = st.selectbox("Order", list(app_view.SORT_ORDERS), key="csv_order", width=220)
+        only_wrong = done["label_column"] is not None and st.checkbox("Only mistakes", key="csv_only_wrong")
+    shown = app_view.view_rows(rows, (low, high), order, only_wrong)
+    st.caption(
+        f"{len(shown):,} of {len(rows):,} rows match"
+        + (f"; the first {SHOWN_ROWS:,} are listed" if len(shown) > SHOWN_ROWS else "")
+        + ". The download holds every row."
+    )
+    text = done["text_column"]
+    order_of_columns = ["row", "predicted_label", "confidence", *(["truth"] if "truth" in rows else []), text]
+    st.dataframe(
+        shown.head(SHOWN_ROWS),
+        hide_index=True,
+        key="csv_rows",
+        column_order=order_of_columns,
+        column_config={
+            "row": st.column_config.NumberColumn("row", width="small"),
+            "predicted_label": st.column_config.TextColumn("predicted", width="small"),
+            "confidence": percent_column("confidence"),
+            text: st.column_config.TextColumn(text, width="large"),
+        },
+    )
+
+
+page()

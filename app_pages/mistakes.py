@@ -1,0 +1,95 @@
+"""The Mistakes page: each model's most confident errors under each test condition
+(``reports/errors_<model>.csv``), the text highlighted as the model read it, filterable."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import NAMED, get_model, paths, percent_column, show_highlight
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier.evaluation import CONDITIONS
+from twcs_classifier.layout import SELECTED
+
+SHOWN_TEXTS = 25
+
+
+def page() -> None:
+    st.header("Mistakes", anchor=False)
+    layout = paths()
+    names = [n for n in artifacts.compared_models(layout) if layout.errors_file(n).is_file()]
+    if not names:
+        st.error(
+            f"**No mistakes in {layout.errors_file('<model>').parent}.**\n\n"
+            "How to fix: build the models first: `make run` (or `dvc repro`)."
+        )
+        return
+    st.caption(
+        f"From `{NAMED.errors_file('<model>')}`: the tweets each model got wrong with the most confidence, under "
+        "each test condition. Some are label noise: tweets marked as customer queries that read like an agent's "
+        "reply (addressed to a numeric customer id, signed off with initials such as ^BB)."
+    )
+    card = artifacts.read_json_or_none(layout.model_card) or {}
+    served = card.get("model")
+    with st.container(horizontal=True, key="mistake_filters"):
+        name = st.selectbox(
+            "Model",
+            names,
+            index=names.index(served) if served in names else 0,
+            format_func=lambda n: f"{n} (served)" if n == served else n,
+            key="mistakes_model",
+            width=200,
+        )
+        conditions = st.multiselect(
+            "Conditions",
+            list(CONDITIONS),
+            default=list(CONDITIONS),
+            format_func=CONDITIONS.get,
+            key="mistakes_conditions",
+            width=420,
+        )
+    with st.expander("More filters: true class, confidence, words"), st.container(horizontal=True):
+        truth = st.selectbox(
+            "True class",
+            [None, *LABEL_TEXT],
+            format_func=lambda t: "either" if t is None else LABEL_TEXT[t],
+            key="mistakes_truth",
+            width=240,
+        )
+        min_confidence = st.slider(
+            "At least this confident", 0.5, 1.0, 0.5, step=0.01, format="percent", key="mistakes_confidence", width=240
+        )
+        contains = st.text_input("Text contains", key="mistakes_contains", width=220)
+    mistakes = artifacts.read_mistakes(layout, name)
+    shown = app_view.filter_mistakes(mistakes, conditions, truth, min_confidence, contains)
+    st.caption(f"{len(shown):,} of {len(mistakes):,} mistakes of {name} match.")
+    if shown.empty:
+        return
+    st.dataframe(
+        shown.assign(condition=shown["condition"].map(lambda c: CONDITIONS.get(c, c))),
+        hide_index=True,
+        key="mistakes_table",
+        column_order=["confidence", "truth", "text", "condition", "p_inbound"],
+        column_config={
+            "confidence": percent_column("confidence"),
+            "truth": st.column_config.TextColumn("truth", width="small"),
+            "text": st.column_config.TextColumn("text", width="large"),
+            "p_inbound": percent_column("P(inbound)"),
+        },
+    )
+    model = get_model(name if name != served else SELECTED)
+    if model is None:
+        return
+    st.markdown("**As the model read them**")
+    st.markdown(app_view.legend_html(), unsafe_allow_html=True)
+    for row in shown.head(SHOWN_TEXTS).itertuples():
+        with st.container(border=True):
+            st.markdown(
+                f"**{CONDITIONS.get(row.condition, row.condition)}** · truth: {app_view.CLASS_NOUN[row.truth]} · "
+                f"predicted {app_view.probability_line(row.predicted, row.p_inbound)}"
+            )
+            show_highlight(model, serving.explain(model, str(row.text)))
+    if len(shown) > SHOWN_TEXTS:
+        st.caption(f"The first {SHOWN_TEXTS} are highlighted; narrow the filters to see others.")
+
+
+page()
