@@ -64,8 +64,8 @@ class RecurrentClassifier(TextClassifier):
         "spatial_dropout": 0.3,
         "dropout": 0.5,
         "mask_augment": 0.3,
-        "epochs": 40,
-        "epoch_size": 20000,
+        "epochs": 30,
+        "epoch_size": 10000,
         "batch_size": 128,
         "learning_rate": 2e-3,
         "patience": 4,
@@ -295,7 +295,7 @@ class RecurrentClassifier(TextClassifier):
             val_ds = self._dataset(validation.texts, self._lengths(validation), yv, shuffle=False)
         # An epoch is one pass over the training split, or epoch_size tweets when the split is
         # larger: on 90,000 tweets validation, early stopping and the learning-rate schedule
-        # then act every 20,000 tweets instead of waiting for whole passes.
+        # then act every 10,000 tweets instead of waiting for whole passes.
         one_pass = int(train_ds.cardinality())
         steps = min(one_pass, max(1, -(-int(p["epoch_size"]) // int(p["batch_size"]))))
         # The dataset shuffles itself (seeded); shuffle=False stops Keras warning about it.
