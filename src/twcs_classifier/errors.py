@@ -92,8 +92,11 @@ def guarded(main: Callable[[], Any]) -> int:
 def run_stage(main: Callable[[], None]) -> None:
     """Run a stage's ``main`` through :func:`guarded` and exit with its code. Under DVC (which
     removes a stage's outputs before running it) a failure also says how to get the outputs
-    of the last good run back."""
-    code = guarded(main)
+    of the last good run back. TensorFlow's native log noise is kept off stderr, as in the CLI."""
+    from .runtime import quiet_native_logs
+
+    with quiet_native_logs():
+        code = guarded(main)
     stage = os.environ.get("DVC_STAGE")
     if code and stage:
         print(
