@@ -27,7 +27,7 @@ def paths() -> Layout:
 @st.cache_resource(show_spinner="Loading the model (once)…", max_entries=8)
 def load_classifier(directory: str, stamp: int) -> TextClassifier:
     """The saved model in ``directory``, warmed up so the first prediction is quick."""
-    model = load_model(directory)
+    model = serving.load_selected(directory) if Path(directory) == paths().selected else load_model(directory)
     serving.predict(model, ["warm up"])
     return model
 
