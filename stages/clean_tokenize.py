@@ -1,8 +1,11 @@
-"""clean_tokenize: normalise the splits' text and turn it into padded token ids.
+"""clean_tokenize: the ids every model input needs, for every split.
 
-The vocabulary is learnt from the training split only. With clean_tokenize.mask the
-text is masked first (handles, links, numeric ids, sign-offs), for training and serving.
-Params: clean_tokenize.max_tokens, clean_tokenize.sequence_length, clean_tokenize.mask.
+The vocabulary is learnt from the training split only. Each split gets its normalised text,
+word ids, and the rows of a shared piece table (each distinct token's hashed character
+n-gram ids and word id) for the text as the models read it and for its masked form. With
+clean_tokenize.mask the models read masked text (handles, links, numeric ids, sign-offs).
+Params: clean_tokenize (max_tokens, sequence_length, mask, char_ngram_min, char_ngram_max,
+ngram_buckets).
 """
 
 import pandas as pd
@@ -11,6 +14,7 @@ from twcs_classifier.errors import run_stage
 from twcs_classifier.files import write_with
 from twcs_classifier.layout import Layout
 from twcs_classifier.params import load_params
+from twcs_classifier.processed import encode_splits, table_frame
 from twcs_classifier.sampling import SPLITS
 from twcs_classifier.text import preprocess_many
 from twcs_classifier.tokenizer import adapt_tokenizer
@@ -21,17 +25,23 @@ LAYOUT = Layout()
 def main() -> None:
     p = load_params().clean_tokenize
     frames = {name: pd.read_parquet(LAYOUT.split_file(name)) for name in SPLITS}
-    masked = p.mask
-    for frame in frames.values():
-        frame["clean_text"] = preprocess_many(frame["text"].tolist(), masked)
-    tokenizer = adapt_tokenizer(frames["train"]["clean_text"].tolist(), p.max_tokens, p.sequence_length, mask=masked)
-    for name, frame in frames.items():
-        frame["token_ids"] = list(tokenizer.encode(frame["clean_text"].tolist()))
+    tokenizer = adapt_tokenizer(
+        preprocess_many(frames["train"]["text"].tolist(), p.mask),
+        p.max_tokens,
+        p.sequence_length,
+        mask=p.mask,
+        char_ngram_min=p.char_ngram_min,
+        char_ngram_max=p.char_ngram_max,
+        ngram_buckets=p.ngram_buckets,
+    )
+    table, processed = encode_splits(frames, tokenizer)
+    for name, frame in processed.items():
         write_with(LAYOUT.processed_file(name), lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+    write_with(LAYOUT.pieces, lambda tmp: table_frame(table).to_parquet(tmp, index=False))
     write_with(LAYOUT.tokenizer, tokenizer.save)
     print(
-        f"clean_tokenize: vocabulary of {tokenizer.vocab_size} ids, sequences of {tokenizer.sequence_length}"
-        + (", masked text" if masked else "")
+        f"clean_tokenize: vocabulary of {tokenizer.vocab_size} ids, {len(table)} distinct tokens, "
+        f"sequences of {tokenizer.sequence_length}" + (", masked text" if p.mask else "")
     )
 
 

@@ -9,6 +9,7 @@ model's own model.json. Params: select.model.
 from twcs_classifier.errors import run_stage
 from twcs_classifier.files import read_json, write_json
 from twcs_classifier.layout import Layout
+from twcs_classifier.models import load_model
 from twcs_classifier.params import load_params
 from twcs_classifier.sampling import SPLITS
 from twcs_classifier.selection import check_servable, fingerprint, install_model, installed_model, model_card
@@ -22,6 +23,7 @@ def main() -> None:
     name = installed_model(params.select.model, comparison)
     metrics = read_json(LAYOUT.details_file(name), rebuild=f"dvc repro train@{name}")
     check_servable(name, metrics)
+    load_model(LAYOUT.model_dir(name))  # it loads as served (files whole, hashes as saved), or stop here
     install_model(LAYOUT.model_dir(name), LAYOUT.selected)
     card = model_card(
         name,

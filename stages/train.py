@@ -11,22 +11,16 @@ reports/errors_<model>.csv and reports/timing_<model>.json (seconds; no stage re
 import sys
 import time
 
-import numpy as np
-import pandas as pd
-
 from twcs_classifier.errors import PipelineError, run_stage
 from twcs_classifier.evaluation import eval_sets, evaluate_all, headline_metrics
 from twcs_classifier.files import atomic_dir, write_csv, write_json
 from twcs_classifier.layout import Layout
 from twcs_classifier.models import LabelledTexts, build_model
 from twcs_classifier.params import load_params
+from twcs_classifier.processed import read_processed
 from twcs_classifier.tokenizer import Tokenizer
 
 LAYOUT = Layout()
-
-
-def labelled(frame: pd.DataFrame) -> LabelledTexts:
-    return LabelledTexts(frame["text"].tolist(), frame["label"].to_numpy(), np.stack(frame["token_ids"].to_numpy()))
 
 
 def main() -> None:
@@ -36,12 +30,13 @@ def main() -> None:
     params = load_params()
     seed = params.base.seed
     model_params = params.model(name)
-    frames = {s: pd.read_parquet(LAYOUT.processed_file(s)) for s in ("train", "val", "test", "unseen_brands")}
+    frames, ids = read_processed(("train", "val", "test", "unseen_brands"), LAYOUT)
+    data = {s: LabelledTexts(f["text"].tolist(), f["label"].to_numpy(), ids[s]) for s, f in frames.items()}
     model = build_model(
         model_params, seed=seed, tokenizer=Tokenizer.load(LAYOUT.tokenizer), log_dir=str(LAYOUT.training_log(name))
     )
     started = time.perf_counter()
-    model.fit(labelled(frames["train"]), labelled(frames["val"]))
+    model.fit(data["train"], data["val"])
     train_seconds = round(time.perf_counter() - started, 2)
     evaluation = evaluate_all(model, eval_sets(frames["val"], frames["test"], frames["unseen_brands"]))
 

@@ -8,7 +8,7 @@ from twcs_classifier.calibration import fit_temperature
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.metrics import expected_calibration_error, reliability_points
 from twcs_classifier.sampling import SampleSizes, balanced_sample, choose_holdout_brands
-from twcs_classifier.text import mask, mask_normalise_many, tf_mask_normalise
+from twcs_classifier.text import mask
 
 
 @pytest.mark.parametrize(
@@ -46,14 +46,6 @@ def test_each_kind_of_mark_is_masked(raw: str, expected: str) -> None:
 )
 def test_ordinary_text_stays_untouched(text: str) -> None:
     assert mask(text) == text
-
-
-def test_masking_is_the_same_in_tensorflow() -> None:
-    import tensorflow as tf
-
-    texts = ["@115712 Sorry! https://t.co/x order 123456 ^JK", "user@example.com -KC", "plain words"]
-    got = [t.decode() for t in tf_mask_normalise(tf.constant(texts)).numpy()]
-    assert got == mask_normalise_many(texts)
 
 
 def test_masking_twice_changes_nothing_more() -> None:

@@ -9,8 +9,7 @@ from scipy.special import expit
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.models import LabelledTexts, TextClassifier, build_model, load_model, model_class
 from twcs_classifier.models.base import SHARED_PARAMS
-from twcs_classifier.runtime import tensorflow
-from twcs_classifier.text import normalise_many
+from twcs_classifier.text import mask, normalise_many
 from twcs_classifier.tokenizer import adapt_tokenizer
 
 INBOUND = [
@@ -42,7 +41,6 @@ TINY_RNN = {
     "kind": "recurrent",
     "embedding_dim": 8,
     "units": 8,
-    "ngram_buckets": 1024,
     "epochs": 6,
     "batch_size": 16,
     "learning_rate": 0.02,
@@ -51,36 +49,31 @@ TINY_RNN = {
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return adapt_tokenizer(normalise_many(data().texts), max_tokens=200, sequence_length=12)
+    return adapt_tokenizer(normalise_many(data().texts), max_tokens=200, sequence_length=12, ngram_buckets=1024)
 
 
 @pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
-def test_recurrent_model_learns_saves_and_takes_raw_strings(cell, tokenizer, tmp_path: Path) -> None:
+def test_recurrent_model_learns_exports_to_onnx_saves_and_takes_raw_strings(cell, tokenizer, tmp_path: Path) -> None:
     train, val = data(80, 0), data(20, 1)
-    train = LabelledTexts(train.texts, train.labels, tokenizer.encode(normalise_many(train.texts)))
+    train = LabelledTexts(train.texts, train.labels, tokenizer.encode(train.texts, with_masked=True))
     model = build_model({**TINY_RNN, "cell": cell}, seed=1, tokenizer=tokenizer).fit(train, val)
     proba = model.predict_proba(["@Delta where is my bag", "@77 sorry, please DM us"])
     assert proba.shape == (2, 2) and np.allclose(proba.sum(axis=1), 1.0)
     assert proba[0, 1] > 0.5 > proba[1, 1]
-    # The exported raw-string model (normalising in TensorFlow) agrees with the trained
-    # network on text normalised in Python.
-    np.testing.assert_allclose(
-        model.predict_proba(val.texts), model.predict_proba_clean(normalise_many(val.texts)), atol=1e-5
-    )
+    # The ONNX export (what is served) agrees with the trained Keras network.
+    assert model.check_export(tokenizer.encode(val.texts)) <= 1e-5
     model.save(tmp_path / cell)
+    assert {p.name for p in (tmp_path / cell).iterdir()} == {
+        "model.json",
+        "model.onnx",
+        "tokenizer.json",
+        "model.keras",
+    }
     loaded = load_model(tmp_path / cell)
-    np.testing.assert_allclose(loaded.predict_proba(val.texts), model.predict_proba(val.texts), atol=1e-6)
-    # The .keras file carries the temperature: on raw strings it gives the served probabilities.
-    keras_model = loaded.model
-    assert keras_model.get_layer("temperature").scale == pytest.approx(1.0 / loaded.params["temperature"])
-    served = keras_model(tensorflow().constant(val.texts)[:, None], training=False).numpy().reshape(-1)
-    np.testing.assert_allclose(served, loaded.predict_proba(val.texts)[:, 1], atol=1e-5)
-    scores = loaded.token_importance("@Delta where is my bag")
-    assert [t for t, _ in scores] == ["@delta", "where", "is", "my", "bag"]
-    # It reads a text's first sequence_length (12) tokens and says so; later ones score 0.
+    np.testing.assert_allclose(loaded.predict_proba(val.texts), model.predict_proba(val.texts), atol=1e-12)
+    assert loaded.tokenizer == tokenizer
+    # It reads a text's first sequence_length (12) tokens and says so.
     assert loaded.max_tokens_read == model.max_tokens_read == 12
-    long = loaded.token_importance(" ".join(f"word{i}" for i in range(20)))
-    assert len(long) == 20 and all(score == 0.0 for _, score in long[12:]) and any(s for _, s in long[:12])
 
 
 def test_recurrent_training_is_repeatable(tokenizer) -> None:
@@ -197,50 +190,58 @@ def test_skops_file_with_foreign_types_is_refused(tmp_path: Path, monkeypatch) -
 
 
 def test_length_buckets_cover_every_tweet_once_and_group_similar_lengths() -> None:
-    from twcs_classifier.models.recurrent import BUCKET_BOUNDARIES, RecurrentClassifier
-
-    tokenizer = adapt_tokenizer(["w"], max_tokens=10, sequence_length=64)
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(1, 31, size=500).astype(np.int32)
-    texts = [" ".join(["w"] * int(n)) for n in lengths]
-    labels = np.arange(500, dtype=np.float32)  # the label identifies the row
-    model = RecurrentClassifier(batch_size=32, bucket_by_length=True, tokenizer=tokenizer)
-    ds = model._dataset(texts, lengths, labels, shuffle=True)
-    seen, batches = [], 0
-    for x, y in ds:
-        batches += 1
-        rows = y.numpy().astype(int)
-        assert x.shape == (len(rows), 1)
-        assert [t.decode() for t in x.numpy()[:, 0]] == [texts[r] for r in rows]
-        # One bucket per batch: every length falls between the same two boundaries.
-        assert len(set(np.searchsorted(BUCKET_BOUNDARIES, lengths[rows], side="right"))) == 1
-        seen += rows.tolist()
-    assert sorted(seen) == list(range(500))
-    assert batches == int(ds.cardinality())
-    plain = RecurrentClassifier(batch_size=32, bucket_by_length=False, tokenizer=tokenizer)
-    assert [int(y.numpy()[0]) for _, y in plain._dataset(texts, lengths, labels, False)] == list(range(0, 500, 32))
-
-
-def test_mask_augment_masks_about_that_share_afresh_each_epoch(tokenizer) -> None:
     from twcs_classifier.models.recurrent import RecurrentClassifier
 
-    texts = [f"@Brand{i} my order 12345 is late" for i in range(400)]
-    labels = np.arange(400, dtype=np.float32)
-    lengths = np.full(400, 6, dtype=np.int32)
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 31, size=5000)
 
-    def masked_rows(model, ds) -> set[int]:
-        rows = set()
-        for x, y in ds:
-            rows |= {int(r) for t, r in zip(x.numpy()[:, 0], y.numpy()) if t.decode().startswith("@user")}
-        return rows
+    def spread(model) -> float:
+        batches = model._batch_order(lengths, np.random.default_rng(1))
+        assert sorted(np.concatenate(batches).tolist()) == list(range(5000))  # each tweet once
+        assert max(len(b) for b in batches) == 32
+        return float(np.mean([np.ptp(lengths[b]) for b in batches]))
 
-    model = RecurrentClassifier(batch_size=50, mask_augment=0.3, seed=3, tokenizer=tokenizer)
-    ds = model._dataset(texts, lengths, labels, shuffle=True)
-    first, second = masked_rows(model, ds), masked_rows(model, ds)
-    assert 80 < len(first) < 160 and 80 < len(second) < 160 and first != second
-    again = RecurrentClassifier(batch_size=50, mask_augment=0.3, seed=3, tokenizer=tokenizer)
-    assert masked_rows(again, again._dataset(texts, lengths, labels, shuffle=True)) == first  # seeded
-    assert not masked_rows(model, model._dataset(texts, lengths, labels, shuffle=False))  # never in validation
+    bucketed = spread(RecurrentClassifier(batch_size=32, bucket_by_length=True))
+    plain = spread(RecurrentClassifier(batch_size=32, bucket_by_length=False))
+    assert bucketed < 2 and plain > 20  # lengths 1..30: a random batch spans nearly all of them
+    in_order = RecurrentClassifier(batch_size=32, bucket_by_length=False)._batch_order(lengths, None)
+    assert [int(b[0]) for b in in_order] == list(range(0, 5000, 32))
+
+
+def test_mask_augment_masks_about_that_share_afresh_each_epoch() -> None:
+    from twcs_classifier.models.recurrent import RecurrentClassifier
+
+    lengths = np.full(1000, 6)
+
+    def masked(model, rng, augment) -> set[int]:
+        return {int(i) for index, m in model._epoch(lengths, rng, augment) for i in index[m]}
+
+    model = RecurrentClassifier(batch_size=50, mask_augment=0.3)
+    rng = np.random.default_rng(3)
+    first, second = masked(model, rng, 0.3), masked(model, rng, 0.3)
+    assert 230 < len(first) < 370 and 230 < len(second) < 370 and first != second
+    assert masked(model, np.random.default_rng(3), 0.3) == first  # seeded
+    assert not masked(model, None, 0.3)  # never in validation (no generator)
+
+
+def steps(x: dict) -> list[list[tuple]]:
+    """Network inputs resolved per text and step: (n-gram ids, word id) of each token read."""
+    return [
+        [(tuple(x["ngrams"][p - 1][x["ngrams"][p - 1] > 0]), int(x["words"][p - 1])) for p in row if p]
+        for row in x["positions"]
+    ]
+
+
+def test_the_stage_feeds_the_network_the_ids_serving_computes(tokenizer) -> None:
+    from twcs_classifier.tokenizer import network_inputs
+
+    texts = ["@Delta where is my bag", "ok", "@77 sorry to hear that, please DM us with your order ^JK " * 3]
+    both = tokenizer.encode(texts, with_masked=True)  # as the clean_tokenize stage: one table for every text
+    served = [steps(network_inputs(e.table, e.rows)) for e in (tokenizer.encode([t]) for t in texts)]
+    assert steps(network_inputs(both.table, both.rows)) == [s[0] for s in served]
+    masked = [steps(network_inputs(e.table, e.rows)) for e in (tokenizer.encode([mask(t)]) for t in texts)]
+    assert steps(network_inputs(both.table, both.masked_rows)) == [s[0] for s in masked]
+    assert len(steps(network_inputs(both.table, both.rows))[2]) == 12  # cut at the sequence length
 
 
 def test_a_text_gets_the_same_probability_alone_or_in_any_batch(tokenizer) -> None:
@@ -253,10 +254,11 @@ def test_a_text_gets_the_same_probability_alone_or_in_any_batch(tokenizer) -> No
 
 
 def test_the_plain_word_level_design_is_a_choice_of_params(tokenizer) -> None:
-    plain = {"char_ngram_max": 0, "word_embedding": True, "bidirectional": False, "pooling": "last"}
+    plain = {"char_ngrams": False, "word_embedding": True, "bidirectional": False, "pooling": "last"}
     model = build_model({**TINY_RNN, **plain, "epochs": 8}, seed=1, tokenizer=tokenizer).fit(data(80, 0), data(20, 1))
     names = [layer.name for layer in model.network.layers]
-    assert "words" in names and "char_ngrams" not in names and "gru" in names and "max_over_time" not in names
+    assert "words_embedding" in names and "char_ngrams" not in names and "gru" in names
+    assert "max_over_time" not in names
     proba = model.predict_proba(["@Delta where is my bag", "@77 sorry, please DM us"])
     assert proba[0, 1] > 0.5 > proba[1, 1]
 
@@ -265,8 +267,7 @@ def test_the_plain_word_level_design_is_a_choice_of_params(tokenizer) -> None:
     ("params", "message"),
     [
         ({"pooling": "mean"}, "recurrent.pooling is 'mean', not one of: max, last"),
-        ({"char_ngram_max": 0, "word_embedding": False}, "recurrent has no input"),
-        ({"char_ngram_min": 4, "char_ngram_max": 3}, r"recurrent.char_ngram_min \(4\) is above"),
+        ({"char_ngrams": False, "word_embedding": False}, "recurrent has no input"),
         ({"mask_augment": 1.5}, "recurrent.mask_augment"),
     ],
 )
@@ -278,3 +279,87 @@ def test_recurrent_params_that_cannot_work_are_named(params, message) -> None:
 def test_a_model_section_may_set_its_own_seed() -> None:
     assert build_model({"kind": "logreg"}, seed=42).params["seed"] == 42
     assert build_model({"kind": "logreg", "seed": 7}, seed=42).params["seed"] == 7
+
+
+@pytest.fixture(scope="module")
+def saved_gru(tokenizer, tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("saved") / "gru"
+    build_model({**TINY_RNN, "epochs": 1}, seed=1, tokenizer=tokenizer).fit(data(40, 0), data(20, 1)).save(directory)
+    return directory
+
+
+def broken_copy(saved: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "gru"
+    shutil.copytree(saved, target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / "model.onnx").unlink(), r"has no model.onnx[\s\S]*dvc repro --force train@gru"),
+        (lambda d: (d / "tokenizer.json").unlink(), r"has no tokenizer.json[\s\S]*dvc repro --force train@gru"),
+        (
+            lambda d: (d / "model.onnx").write_bytes((d / "model.onnx").read_bytes()[:1000]),
+            r"model.onnx is not the file this model was saved with[\s\S]*train@gru",
+        ),
+        (
+            lambda d: (d / "tokenizer.json").write_text(
+                (d / "tokenizer.json").read_text().replace('"mask": false', '"mask": true')
+            ),
+            r"tokenizer.json is not the file this model was saved with",
+        ),
+    ],
+)
+def test_a_damaged_or_stale_model_directory_is_refused_with_the_file_and_the_fix(
+    saved_gru, tmp_path, damage, message
+) -> None:
+    directory = broken_copy(saved_gru, tmp_path)
+    damage(directory)
+    with pytest.raises(PipelineError, match=message):
+        load_model(directory)
+
+
+def test_a_model_saved_before_onnx_serving_is_told_to_rebuild(saved_gru, tmp_path) -> None:
+    import json
+
+    directory = broken_copy(saved_gru, tmp_path)
+    meta = json.loads((directory / "model.json").read_text())
+    del meta["files"]
+    (directory / "model.json").write_text(json.dumps(meta))
+    (directory / "model.onnx").unlink()
+    with pytest.raises(PipelineError, match=r"saved before models were served with ONNX Runtime[\s\S]*dvc repro"):
+        load_model(directory)
+
+
+def test_a_tokenizer_file_of_another_version_is_refused(saved_gru, tmp_path) -> None:
+    import json
+
+    from twcs_classifier.models.onnx_network import sha256_of
+
+    directory = broken_copy(saved_gru, tmp_path)
+    tok = json.loads((directory / "tokenizer.json").read_text())
+    tok["format"] = 1
+    (directory / "tokenizer.json").write_text(json.dumps(tok))
+    meta = json.loads((directory / "model.json").read_text())
+    meta["files"]["tokenizer.json"] = sha256_of(directory / "tokenizer.json")  # a consistent but old pair
+    (directory / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(PipelineError, match=r"tokenizer file of format 1, this version reads format 2[\s\S]*train@gru"):
+        load_model(directory)
+
+
+def test_a_model_card_of_the_served_pair_names_the_runtime(saved_gru) -> None:
+    import json
+
+    meta = json.loads((saved_gru / "model.json").read_text())
+    assert meta["serving"]["runtime"] == "onnxruntime" and meta["serving"]["onnxruntime"]
+    assert set(meta["files"]) == {"model.onnx", "tokenizer.json"}
+
+
+def test_n_grams_need_a_tokenizer_that_makes_them() -> None:
+    words_only = adapt_tokenizer(["a b"], max_tokens=10, sequence_length=4, char_ngram_max=0)
+    with pytest.raises(PipelineError, match=r"clean_tokenize.char_ngram_max is 0"):
+        build_model({"kind": "recurrent"}, tokenizer=words_only)
+    assert build_model({"kind": "recurrent", "word_embedding": True}, tokenizer=words_only)

@@ -85,9 +85,33 @@ def test_clean_tokenize_outputs(built_project: Path) -> None:
     tok = read(built_project, "data/processed/tokenizer.json")
     params = yaml.safe_load((built_project / "params.yaml").read_text())["clean_tokenize"]
     assert tok["sequence_length"] == params["sequence_length"] and len(tok["vocabulary"]) <= params["max_tokens"]
+    assert tok["char_ngram_max"] == params["char_ngram_max"] and tok["ngram_buckets"] == params["ngram_buckets"]
     test = pd.read_parquet(built_project / "data/processed/test.parquet")
-    assert {"clean_text", "token_ids"} <= set(test.columns)
-    assert {len(ids) for ids in test["token_ids"]} == {params["sequence_length"]}
+    assert {"clean_text", "pieces", "masked_pieces"} <= set(test.columns)
+    assert 0 < max(len(ids) for ids in test["pieces"]) <= params["sequence_length"]
+
+
+def test_the_stage_ids_are_the_serving_ids_for_every_test_tweet(built_project: Path) -> None:
+    """What clean_tokenize wrote (and training read) is what serving computes from the raw
+    text, token by token, for every test tweet, raw and masked."""
+    from twcs_classifier.layout import Layout
+    from twcs_classifier.processed import read_processed
+    from twcs_classifier.text import mask
+    from twcs_classifier.tokenizer import Tokenizer
+
+    frames, ids = read_processed(["test", "unseen_brands"], Layout(built_project))
+    served_tok = Tokenizer.load(built_project / "models/gru/tokenizer.json")  # the file that travels with the model
+    assert served_tok == Tokenizer.load(built_project / "data/processed/tokenizer.json")
+    for split, frame in frames.items():
+        table, texts = ids[split].table, frame["text"].tolist()
+        for rows, raw in ((ids[split].rows, texts), (ids[split].masked_rows, [mask(t) for t in texts])):
+            served = served_tok.encode(raw)
+            stage = [[(table.tokens[i], tuple(table.ngrams_of(i)), int(table.word_ids[i])) for i in r] for r in rows]
+            serve = [
+                [(served.table.tokens[i], tuple(served.table.ngrams_of(i)), int(served.table.word_ids[i])) for i in r]
+                for r in served.rows
+            ]
+            assert stage == serve, split
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -158,12 +182,22 @@ def test_compare_and_select_outputs(built_project: Path) -> None:
     assert len(card["data_fingerprint"]["sha256_of_split_files"]) == 64
 
 
-def test_exported_gru_on_raw_text_matches_network_on_parquet_clean_text(built_project: Path) -> None:
-    model = load_model(built_project / "models/gru")
+@pytest.mark.parametrize("model", EPOCH_MODELS)
+def test_the_served_onnx_network_matches_keras_on_the_whole_test_split(built_project: Path, model: str) -> None:
+    """The ONNX file (served, no TensorFlow) gives the trained Keras network's probabilities
+    on every test tweet, within 1e-5."""
+    from twcs_classifier.layout import Layout
+    from twcs_classifier.models import keras_parts  # noqa: F401  (registers the layers)
+    from twcs_classifier.processed import read_processed
+    from twcs_classifier.runtime import keras
+
+    served = load_model(built_project / "models" / model)
+    served.network = keras().models.load_model(built_project / "models" / model / "model.keras", compile=False)
+    _, ids = read_processed(["test"], Layout(built_project))
+    assert served.check_export(ids["test"]) <= 1e-5
     test = pd.read_parquet(built_project / "data/processed/test.parquet")
-    from_raw = model.predict_proba(test["text"].tolist())
-    from_clean = model.predict_proba_clean(test["clean_text"].tolist())
-    np.testing.assert_allclose(from_raw, from_clean, atol=1e-5)
+    from_ids = served.proba_from_logits(served.served.logits_of(ids["test"]))
+    np.testing.assert_allclose(served.predict_proba(test["text"].tolist()), from_ids, atol=1e-12)
 
 
 def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
-"""Text normalisation: the rules, and Python/TensorFlow parity."""
+"""Text normalisation: the rules."""
 
 import pytest
 
-from twcs_classifier.text import as_text_list, normalise, normalise_many, tf_normalise
+from twcs_classifier.text import as_text_list, normalise, normalise_many
 
 TRICKY = [
     "@AmazonHelp  Where’s my order?! https://t.co/abc &amp; more",
@@ -49,10 +49,3 @@ def test_normalise_rejects_non_strings() -> None:
 def test_as_text_list_names_the_bad_item() -> None:
     with pytest.raises(TypeError, match="text #1 is NoneType"):
         as_text_list(["ok", None])  # type: ignore[list-item]
-
-
-def test_tensorflow_rules_match_python() -> None:
-    import tensorflow as tf
-
-    got = [s.decode("utf-8") for s in tf_normalise(tf.constant(TRICKY)).numpy()]
-    assert got == [normalise(t) for t in TRICKY]

@@ -53,6 +53,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "clean_tokenize": {
         "processed": "data/processed/{split}.parquet",
+        "pieces": "data/processed/pieces.parquet",
         "tokenizer": "data/processed/tokenizer.json",
     },
     "train": {
@@ -130,8 +131,13 @@ class Layout:
         return self.path("processed", split=split)
 
     @property
+    def pieces(self) -> Path:
+        """Every distinct token of the processed splits with its n-gram and word ids (Parquet)."""
+        return self.path("pieces")
+
+    @property
     def tokenizer(self) -> Path:
-        """The vocabulary learnt from the training split (JSON)."""
+        """The vocabulary learnt from the training split and the n-gram settings (JSON)."""
         return self.path("tokenizer")
 
     # -- train@<model> -------------------------------------------------------------------------

@@ -65,11 +65,15 @@ class SampleParams(_Section):
 
 
 class CleanTokenizeParams(_Section):
-    """``clean_tokenize``: the vocabulary and the sequence length."""
+    """``clean_tokenize``: the vocabulary, the sequence length, masking and the character
+    n-grams every Keras model's ids are made of."""
 
     max_tokens: int = Field(ge=3)
     sequence_length: int = Field(ge=1, le=10_000)
     mask: bool = False
+    char_ngram_min: int = Field(2, ge=1)
+    char_ngram_max: int = Field(5, ge=0)
+    ngram_buckets: int = Field(2**18, ge=1, le=2**31 - 2)
 
 
 class CompareParams(_Section):
@@ -202,6 +206,15 @@ def _cross_checks(params: Params) -> list[tuple[str, str]]:
     if params.select.model not in allowed:
         problems.append(
             (f"select.model is {params.select.model!r}", f"set select.model to one of: {', '.join(allowed)}")
+        )
+    ct = params.clean_tokenize
+    if ct.char_ngram_max and ct.char_ngram_min > ct.char_ngram_max:
+        problems.append(
+            (
+                f"clean_tokenize.char_ngram_min ({ct.char_ngram_min}) is above "
+                f"clean_tokenize.char_ngram_max ({ct.char_ngram_max})",
+                "use char_ngram_min <= char_ngram_max (e.g. 2 and 5), or char_ngram_max: 0 to turn n-grams off",
+            )
         )
     s = params.sample
     sizes = SampleSizes.from_params(s.n_train, s.n_test, s.val_fraction)

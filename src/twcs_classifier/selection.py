@@ -19,7 +19,20 @@ from .evaluation import CONDITIONS
 from .files import atomic_dir
 from .params import SELECT_BEST
 
-LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "scikit-learn", "skops", "numpy", "pandas", "pyarrow", "dvc")
+LIBRARIES = (
+    "onnxruntime",
+    "tensorflow-cpu",
+    "tensorflow",
+    "keras",
+    "tf2onnx",
+    "scikit-learn",
+    "skops",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "dvc",
+)
+"""Versions on the card: the serving runtimes (onnxruntime, skops) and what trained the model."""
 
 
 CHANCE_P_VALUE = 0.01
@@ -151,6 +164,7 @@ def model_card(
         "params": {"kind": meta.get("kind"), **(meta.get("params") or {})},
         "metrics": {k: metrics[k] for k in ("validation", *CONDITIONS) if k in metrics},
         "calibration": metrics.get("calibration", {}),
+        "serving": meta.get("serving", {}),
         "training": {**metrics.get("training", {}), "n_train": metrics.get("n_train")},
         "selection": comparison["selection"],
         "comparison": {

@@ -1,20 +1,17 @@
-"""Text normalisation: the one definition, applied in Python and inside TensorFlow.
+"""Text normalisation: the one definition, in Python.
 
-The rules are a table of regular expressions written in the subset that Python's
-:mod:`re` and RE2 (used by ``tf.strings.regex_replace``) read the same way. Python
-code (the cleaned-text column, the logistic regression's preprocessor) calls
-:func:`normalise`; the Keras models carry :func:`tf_normalise` inside them (their
-``Standardize`` layer), so a saved model takes raw tweets. A test checks that
-both give the same strings.
+The rules are a table of regular expressions applied in order. Everything that reads text
+calls these functions: the logistic regression's preprocessor, the tokenizer that turns
+text into the Keras models' ids (:mod:`twcs_classifier.tokenizer`) in the clean_tokenize
+stage and in serving, and the check for blank text.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-# Real characters, not escapes: RE2 does not read \uXXXX.
+# Real characters, not escapes.
 _WS = "[ \t\n\r\f\v\u00a0\u2000-\u200b\u2028\u2029\u3000]"
 
 NORMALISATION_RULES: tuple[tuple[str, str], ...] = (
@@ -105,32 +102,6 @@ def is_blank(text: str, masked: bool = False) -> bool:
     empty, only whitespace, or only what masking removes. The one rule for text that gets
     no prediction, in the CLI, a CSV and the app."""
     return not preprocess_many([text], masked)[0]
-
-
-def tf_normalise(texts: Any) -> Any:
-    """The same rules as :func:`normalise`, as TensorFlow string ops, so a saved model
-    normalises raw strings itself (:class:`twcs_classifier.models.keras_parts.Standardize`)."""
-    import tensorflow as tf
-
-    out = tf.strings.lower(texts, encoding="utf-8")
-    for pattern, repl in NORMALISATION_RULES:
-        out = tf.strings.regex_replace(out, pattern, repl)
-    return out
-
-
-def tf_mask(texts: Any) -> Any:
-    """The same rules as :func:`mask`, as TensorFlow string ops (on raw text)."""
-    import tensorflow as tf
-
-    out = texts
-    for pattern, repl in MASK_RULES:
-        out = tf.strings.regex_replace(out, pattern, repl)
-    return out
-
-
-def tf_mask_normalise(texts: Any) -> Any:
-    """:func:`tf_mask` then :func:`tf_normalise` (models trained with ``clean_tokenize.mask``)."""
-    return tf_normalise(tf_mask(texts))
 
 
 def as_text_list(texts: Sequence[str] | Iterable[str]) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 from scipy.special import expit
@@ -18,6 +18,9 @@ from ..calibration import fit_temperature
 from ..layout import MODEL_META
 from ..params import params_error, params_schema, validate_section
 from ..text import as_text_list
+
+if TYPE_CHECKING:
+    from ..tokenizer import Encoded
 
 META_FILE = MODEL_META
 """Every saved model directory holds this file: which kind it is and its params."""
@@ -41,18 +44,18 @@ fitted ``temperature``)."""
 
 @dataclass(frozen=True)
 class LabelledTexts:
-    """Raw tweet texts with labels (1 inbound, 0 outbound), and optionally their
-    precomputed token ids from the clean_tokenize stage."""
+    """Raw tweet texts with labels (1 inbound, 0 outbound), and optionally their ids from
+    the clean_tokenize stage (:class:`~twcs_classifier.tokenizer.Encoded`)."""
 
     texts: list[str]
     labels: np.ndarray
-    token_ids: np.ndarray | None = None
+    encoded: Encoded | None = None
 
     def __post_init__(self) -> None:
         if len(self.texts) != len(self.labels):
             raise ValueError(f"{len(self.texts)} texts but {len(self.labels)} labels")
-        if self.token_ids is not None and len(self.token_ids) != len(self.texts):
-            raise ValueError(f"{len(self.texts)} texts but {len(self.token_ids)} token-id rows")
+        if self.encoded is not None and len(self.encoded) != len(self.texts):
+            raise ValueError(f"{len(self.texts)} texts but {len(self.encoded)} rows of ids")
 
 
 class Probabilities(NamedTuple):
@@ -167,6 +170,11 @@ class TextClassifier(ABC):
     def _save_files(self, directory: Path) -> None:
         """Write the model's own files into ``directory``."""
 
+    def _meta(self, directory: Path) -> dict[str, Any]:
+        """What ``model.json`` records beside the kind and params (e.g. hashes of the files
+        :meth:`_save_files` wrote); nothing by default."""
+        return {}
+
     @classmethod
     @abstractmethod
     def _load_files(cls, directory: Path, params: dict[str, Any]) -> TextClassifier:
@@ -207,5 +215,5 @@ class TextClassifier(ABC):
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         self._save_files(directory)
-        meta = {"kind": self.kind, "params": self.params}
+        meta = {"kind": self.kind, "params": self.params, **self._meta(directory)}
         (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")

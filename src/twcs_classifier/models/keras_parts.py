@@ -1,22 +1,19 @@
-"""The Keras pieces of the recurrent models.
+"""The Keras pieces of the Keras models (training only: serving runs the exported ONNX file).
 
-Layers that work on strings inside a saved model, so a ``.keras`` file takes raw tweets:
+The network reads the ids of :func:`twcs_classifier.tokenizer.network_inputs`:
 
-- :class:`Standardize`: raw text → normalised text (masked first, if the model reads masked
-  text), with the rules of :mod:`twcs_classifier.text`;
-- :class:`Tokens`: normalised text → a ``(batch, time)`` grid of tokens, ``""`` padding;
-- :class:`CharNgramEmbedding`: each token → the mean of the embeddings of its hashed
-  character n-grams (fastText-style), so an unseen brand or a sign-off like ``^km`` is made
-  of familiar pieces;
-- :class:`WordEmbedding`: each token → the embedding of the word, from the training
-  vocabulary (out-of-vocabulary words share one vector);
+- :class:`NgramMean`: each distinct token's n-gram ids ``(U, G)`` → the mean of their
+  embeddings ``(U, dim)`` (fastText-style), so an unseen brand or a sign-off like ``^km`` is
+  made of familiar pieces;
+- :class:`WordVectors`: each distinct token's word id ``(U,)`` → its embedding ``(U, dim)``;
+- :class:`PlaceTokens`: the distinct tokens' vectors and ``positions`` ``(B, T)`` → the
+  vectors of each text ``(B, T, dim)`` (position 0 is padding: a zero vector);
 - :class:`MaskedGlobalMaxPooling1D`: the maximum over the real (unpadded) time steps.
 
-And :class:`LazyAdam`, used in training only: Adam that updates just the rows of an
-embedding table that a batch touched, instead of all 2^18 rows every step.
+And :class:`LazyAdam`: Adam that updates just the rows of an embedding table that a batch
+touched, instead of all 2^18 rows every step.
 
-Importing this module starts TensorFlow (through :mod:`twcs_classifier.runtime`) and
-registers the layers with Keras, which loading a saved model needs.
+Importing this module starts TensorFlow (through :mod:`twcs_classifier.runtime`).
 """
 
 from __future__ import annotations
@@ -25,7 +22,6 @@ from typing import Any
 
 from ..runtime import keras as _keras
 from ..runtime import tensorflow
-from ..text import tf_mask, tf_mask_normalise, tf_normalise
 
 tf = tensorflow()
 keras = _keras()
@@ -36,173 +32,96 @@ register = keras.saving.register_keras_serializable(package=PACKAGE)
 
 def _sparse_variable(variable: Any) -> Any:
     """The ``tf.Variable`` behind a Keras variable. Gathering rows from it reads only those
-    rows; converting the Keras variable to a tensor reads (and, once the variable has been
-    updated sparsely, copies) the whole table on every call."""
+    rows (and its gradient is a ``tf.IndexedSlices``, which :class:`LazyAdam` applies row by
+    row); converting the Keras variable to a tensor reads the whole table on every call."""
     return variable.value if isinstance(variable, keras.Variable) else variable
 
 
-@register
-class Standardize(keras.layers.Layer):
-    """Raw texts of shape ``(batch,)`` or ``(batch, 1)`` → normalised texts ``(batch,)``:
-    :func:`~twcs_classifier.text.tf_normalise`, after
-    :func:`~twcs_classifier.text.tf_mask` when ``masked``."""
+class _Table(keras.layers.Layer):
+    """An embedding table of ``rows`` × ``dim``."""
 
-    def __init__(self, masked: bool = False, **kwargs: Any) -> None:
+    def __init__(self, rows: int = 1, dim: int = 48, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.masked = bool(masked)
-
-    def call(self, texts: Any) -> Any:
-        texts = tf.reshape(texts, [-1])
-        return tf_mask_normalise(texts) if self.masked else tf_normalise(texts)
-
-    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        return (input_shape[0],)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "masked": self.masked}
-
-
-@register
-class Tokens(keras.layers.Layer):
-    """Normalised texts ``(batch,)`` → tokens ``(batch, time)``: split on single spaces, cut
-    to the first ``sequence_length`` tokens, padded with ``""`` to the longest text of the
-    batch. The padding is the Keras mask, so the layers after it skip it."""
-
-    def __init__(self, sequence_length: int = 64, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.sequence_length = int(sequence_length)
-
-    def call(self, texts: Any) -> Any:
-        tokens = tf.strings.split(tf.reshape(texts, [-1]), sep=" ")[:, : self.sequence_length].to_tensor("")
-        # A batch of empty texts still gets one (padding) step, so the time axis is never empty.
-        return tf.pad(tokens, [[0, 0], [0, tf.maximum(1 - tf.shape(tokens)[1], 0)]], constant_values="")
-
-    def compute_mask(self, texts: Any, mask: Any = None) -> Any:
-        return None
-
-    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        return (input_shape[0], None)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "sequence_length": self.sequence_length}
-
-
-def token_mask(tokens: Any) -> Any:
-    """``True`` where ``tokens`` holds a token, ``False`` on padding."""
-    return keras.ops.not_equal(tokens, "")
-
-
-@register
-class CharNgramEmbedding(keras.layers.Layer):
-    """Tokens ``(batch, time)`` → vectors ``(batch, time, dim)``: the mean of the embeddings
-    of the token's character n-grams (``ngram_min`` to ``ngram_max`` characters, of the
-    token between ``<`` and ``>``, its first ``max_chars`` characters), each hashed into one
-    of ``buckets`` rows. Each distinct token of a batch is embedded once."""
-
-    def __init__(
-        self,
-        ngram_min: int = 2,
-        ngram_max: int = 5,
-        buckets: int = 2**18,
-        dim: int = 64,
-        max_chars: int = 32,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.ngram_min, self.ngram_max = int(ngram_min), int(ngram_max)
-        self.buckets, self.dim, self.max_chars = int(buckets), int(dim), int(max_chars)
-        self.supports_masking = True
+        self.rows, self.dim = int(rows), int(dim)
 
     def build(self, input_shape: Any) -> None:
         self.table = self.add_weight(
-            name="table", shape=(self.buckets, self.dim), initializer=keras.initializers.RandomUniform(-0.05, 0.05)
+            name="table", shape=(self.rows, self.dim), initializer=keras.initializers.RandomUniform(-0.05, 0.05)
         )
-
-    def call(self, tokens: Any) -> Any:
-        shape = tf.shape(tokens)
-        distinct, where = tf.unique(tf.reshape(tokens, [-1]))
-        chars = tf.strings.unicode_split(tf.strings.join(["<", distinct, ">"]), "UTF-8", errors="replace")
-        grams = tf.strings.ngrams(
-            chars[:, : self.max_chars + 2], ngram_width=list(range(self.ngram_min, self.ngram_max + 1)), separator=""
-        )
-        # Every token has its "<x>" n-grams at least when ngram_min <= 3; a shorter piece than
-        # ngram_min has none, and its row of the mean stays zero.
-        rows = tf.strings.to_hash_bucket_fast(grams.values, self.buckets)
-        vectors = tf.gather(_sparse_variable(self.table), rows)
-        pooled = tf.math.unsorted_segment_mean(vectors, grams.value_rowids(), tf.shape(distinct)[0])
-        return tf.reshape(tf.gather(pooled, where), [shape[0], shape[1], self.dim])
-
-    def compute_mask(self, tokens: Any, mask: Any = None) -> Any:
-        return token_mask(tokens)
-
-    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        return (*input_shape, self.dim)
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "ngram_min": self.ngram_min,
-            "ngram_max": self.ngram_max,
-            "buckets": self.buckets,
-            "dim": self.dim,
-            "max_chars": self.max_chars,
-        }
+        return {**super().get_config(), "rows": self.rows, "dim": self.dim}
 
 
 @register
-class WordEmbedding(keras.layers.Layer):
-    """Tokens ``(batch, time)`` → vectors ``(batch, time, dim)`` from a fixed vocabulary;
-    words outside it share one vector, padding has its own (masked) row."""
+class NgramMean(_Table):
+    """n-gram ids ``(U, G)`` (0 pads) → the mean of their embeddings ``(U, dim)``; a token
+    with no n-gram gets zeros. ``rows`` is ``ngram_buckets + 1`` (row 0 is never read)."""
 
-    def __init__(self, vocabulary: list[str] | tuple[str, ...] = (), dim: int = 64, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.vocabulary = list(vocabulary)
-        self.dim = int(dim)
-        self.lookup = keras.layers.StringLookup(vocabulary=self.vocabulary, mask_token="", num_oov_indices=1)
-        self.supports_masking = True
-
-    def build(self, input_shape: Any) -> None:
-        self.table = self.add_weight(
-            name="table",
-            shape=(len(self.vocabulary) + 2, self.dim),
-            initializer=keras.initializers.RandomUniform(-0.05, 0.05),
-        )
-
-    def call(self, tokens: Any) -> Any:
-        return tf.gather(_sparse_variable(self.table), self.lookup(tokens))
-
-    def compute_mask(self, tokens: Any, mask: Any = None) -> Any:
-        return token_mask(tokens)
+    def call(self, ngrams: Any) -> Any:
+        vectors = tf.gather(_sparse_variable(self.table), ngrams)
+        real = tf.cast(ngrams > 0, vectors.dtype)[..., None]
+        return tf.reduce_sum(vectors * real, axis=1) / tf.maximum(tf.reduce_sum(real, axis=1), 1.0)
 
     def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        return (*input_shape, self.dim)
+        return (input_shape[0], self.dim)
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "vocabulary": self.vocabulary, "dim": self.dim}
+
+@register
+class WordVectors(_Table):
+    """Word ids ``(U,)`` → embeddings ``(U, dim)``; ``rows`` is the vocabulary size (out-of-
+    vocabulary words share row 1)."""
+
+    def call(self, words: Any) -> Any:
+        return tf.gather(_sparse_variable(self.table), words)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
+        return (input_shape[0], self.dim)
+
+
+@register
+class PlaceTokens(keras.layers.Layer):
+    """Distinct tokens' vectors ``(U, dim)`` and ``positions`` ``(B, T)`` (1..U, 0 pads) →
+    ``(B, T, dim)``, zeros on padding."""
+
+    def call(self, vectors: Any, positions: Any) -> Any:
+        padded = tf.concat([tf.zeros_like(vectors[:1]), vectors], axis=0)
+        return tf.gather(padded, positions)
+
+    def compute_output_shape(self, vectors_shape: Any, positions_shape: Any) -> tuple[Any, ...]:
+        return (*positions_shape, vectors_shape[-1])
 
 
 @register
 class MaskedGlobalMaxPooling1D(keras.layers.Layer):
-    """``(batch, time, features)`` → ``(batch, features)``: the maximum over the time steps
-    the mask marks as real, so padding (and hence the other texts of a batch) cannot change
-    a text's result."""
+    """``(batch, time, features)`` and ``real`` ``(batch, time)`` → ``(batch, features)``: the
+    maximum over the time steps marked real, so padding (and hence the other texts
+    of a batch) cannot change a text's result; a text with no step pools to zeros."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.supports_masking = True
+        self.supports_masking = True  # it takes the mask explicitly (``real``) and ends it
 
-    def call(self, inputs: Any, mask: Any = None) -> Any:
-        if mask is None:
-            return tf.reduce_max(inputs, axis=1)
-        highest = tf.reduce_max(tf.where(mask[:, :, None], inputs, tf.cast(-1e9, inputs.dtype)), axis=1)
-        # A text with no token at all (blank) pools to zeros, not to the fill value.
-        return tf.where(tf.reduce_any(mask, axis=1)[:, None], highest, tf.zeros_like(highest))
-
-    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+    def compute_mask(self, *args: Any, **kwargs: Any) -> None:
         return None
 
-    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        return (input_shape[0], input_shape[2])
+    def call(self, inputs: Any, real: Any) -> Any:
+        highest = tf.reduce_max(tf.where(real[:, :, None], inputs, tf.cast(-1e9, inputs.dtype)), axis=1)
+        return tf.where(tf.reduce_any(real, axis=1)[:, None], highest, tf.zeros_like(highest))
+
+    def compute_output_shape(self, inputs_shape: Any, real_shape: Any) -> tuple[Any, ...]:
+        return (inputs_shape[0], inputs_shape[2])
+
+
+@register
+class NotPadding(keras.layers.Layer):
+    """``positions`` ``(B, T)`` → ``True`` where a token stands."""
+
+    def call(self, positions: Any) -> Any:
+        return tf.greater(positions, 0)
+
+    def compute_output_spec(self, positions: Any) -> Any:
+        return keras.KerasTensor(positions.shape, dtype="bool")
 
 
 class LazyAdam(keras.optimizers.Adam):
@@ -227,10 +146,3 @@ class LazyAdam(keras.optimizers.Adam):
         self.assign(m, tf.IndexedSlices(m_rows, rows))
         self.assign(v, tf.IndexedSlices(v_rows, rows))
         self.assign_sub(variable, tf.IndexedSlices(alpha * m_rows / (tf.sqrt(v_rows) + self.epsilon), rows))
-
-
-def random_mask(texts: Any, labels: Any, draw: Any, probability: float) -> tuple[Any, Any]:
-    """Mask (:func:`~twcs_classifier.text.tf_mask`) the raw text of a training example when
-    ``draw`` (a random int64) falls below ``probability``; a ``tf.data`` map function."""
-    u = tf.cast(tf.math.floormod(draw, 1_000_000), tf.float32) / 1_000_000.0
-    return tf.cond(u < probability, lambda: tf_mask(texts), lambda: texts), labels

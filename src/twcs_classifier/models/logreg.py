@@ -172,6 +172,12 @@ class LogRegClassifier(TextClassifier):
                 json.dumps({k: int(v) for k, v in vocabulary.items()}, ensure_ascii=False)
             )
 
+    def _meta(self, directory: Path) -> dict[str, Any]:
+        """The runtime it is served with (no TensorFlow either)."""
+        from importlib import metadata
+
+        return {"serving": {"runtime": "skops", **{n: metadata.version(n) for n in ("skops", "scikit-learn")}}}
+
     @classmethod
     def _load_files(cls, directory: Path, params: dict[str, Any]) -> LogRegClassifier:
         import skops.io as sio

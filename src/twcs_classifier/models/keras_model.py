@@ -1,0 +1,428 @@
+"""What every Keras model shares: its inputs and token vectors, data feeding, training with
+early stopping, export to ONNX at training time, and serving and loading without TensorFlow.
+
+A new Keras architecture subclasses :class:`KerasClassifier` and supplies only
+:meth:`KerasClassifier._body` (token vectors and their mask → one feature vector per text),
+its ``kind``, its own params (:attr:`~twcs_classifier.models.base.TextClassifier.defaults`)
+and their bounds. TensorFlow is imported only to train; a loaded model runs its ONNX file.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import warnings
+from abc import abstractmethod
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import PipelineError
+from ..runtime import keras as _keras
+from ..runtime import seed_everything, tensorflow
+from ..text import preprocess_many
+from ..tokenizer import INPUT_NAMES, Encoded, Tokenizer, network_inputs
+from .base import META_FILE, LabelledTexts, TextClassifier
+from .onnx_network import (
+    ONNX_FILE,
+    TOKENIZER_FILE,
+    OnnxNetwork,
+    batched_logits,
+    check_files,
+    runtime_versions,
+    sha256_of,
+)
+
+KERAS_FILE = "model.keras"
+"""The trained Keras network (ids → logit), kept for retraining and inspection; never served."""
+SORT_WINDOW = 32
+"""With ``bucket_by_length``, training batches are cut from windows of this many batches'
+worth of tweets sorted by length."""
+PARITY_TOLERANCE = 1e-5
+"""The largest difference of probabilities allowed between the Keras network and its ONNX
+export on the validation split; a bigger one stops training with an error."""
+
+
+class KerasClassifier(TextClassifier):
+    """Token ids → token vectors (the mean embedding of each token's hashed character n-grams,
+    plus a whole-word embedding with ``word_embedding``) → :meth:`_body` → dropout → one logit.
+
+    Training, in epochs of one pass over the training split or ``epoch_size`` tweets, whichever
+    is fewer, on the ids the clean_tokenize stage wrote: Adam on the dense weights and a lazy
+    (row-wise) Adam on the embedding tables, the learning rate halved when the validation loss
+    stalls for ``lr_patience`` epochs, early stopping after ``patience`` epochs without a better
+    validation loss with the best weights restored, and, with ``ema_momentum`` > 0, validation
+    and the kept weights taken from an exponential moving average of the weights.
+    ``mask_augment`` feeds that share of the training tweets as their masked ids, drawn afresh
+    each epoch; ``spatial_dropout`` drops whole embedding channels. Then the network is
+    exported to ONNX, checked against Keras on the validation split, and the temperature is
+    fitted on the validation split through the exported network (as served).
+    """
+
+    defaults: ClassVar[Mapping[str, Any]] = {
+        "char_ngrams": True,
+        "word_embedding": False,
+        "embedding_dim": 48,
+        "spatial_dropout": 0.3,
+        "dropout": 0.5,
+        "mask_augment": 0.3,
+        "epochs": 30,
+        "epoch_size": 10000,
+        "batch_size": 128,
+        "learning_rate": 2e-3,
+        "patience": 4,
+        "lr_patience": 1,
+        "ema_momentum": 0.0,
+        "bucket_by_length": True,
+        "mixed_precision": False,
+    }
+    constraints: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "embedding_dim": {"ge": 1},
+        "spatial_dropout": {"ge": 0.0, "lt": 1.0},
+        "dropout": {"ge": 0.0, "lt": 1.0},
+        "mask_augment": {"ge": 0.0, "le": 1.0},
+        "epochs": {"ge": 1},
+        "epoch_size": {"ge": 1},
+        "batch_size": {"ge": 1},
+        "learning_rate": {"gt": 0.0},
+        "patience": {"ge": 0},
+        "lr_patience": {"ge": 0},
+        "ema_momentum": {"ge": 0.0, "lt": 1.0},
+    }
+    needs_tokenizer: ClassVar[bool] = True
+    importance_explanation: ClassVar[str] = (
+        "For each word, how much the log-odds of *inbound* drop when that word is left out "
+        "(negative: they rise, so the word pushes towards *outbound*)."
+    )
+
+    def __init__(self, tokenizer: Tokenizer | None = None, log_dir: str | None = None, **params: Any) -> None:
+        super().__init__(log_dir, **params)
+        self.tokenizer = tokenizer
+        if tokenizer is not None:
+            problems = self.input_problems(self.params, tokenizer, self.kind)
+            if problems:
+                from ..params import params_error
+
+                raise params_error(f"{self.kind} model params", problems)
+        self.network: Any = None  # Keras: ids -> logit (training only)
+        self.served: OnnxNetwork | None = None  # the ONNX export: ids -> logit
+        self._onnx_bytes: bytes | None = None
+        self._extra_callbacks: list[Any] = []  # e.g. a benchmark's epoch timer
+
+    @classmethod
+    def param_problems(cls, params: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
+        """An input to read: n-grams or whole words."""
+        if not params["char_ngrams"] and not params["word_embedding"]:
+            return [
+                (
+                    f"{prefix} has no input: char_ngrams and word_embedding are both false",
+                    f"set {prefix}.char_ngrams: true or {prefix}.word_embedding: true",
+                )
+            ]
+        return []
+
+    @staticmethod
+    def input_problems(params: Mapping[str, Any], tokenizer: Tokenizer, prefix: str) -> list[tuple[str, str]]:
+        """What the model reads must be in the tokenizer: n-grams need ``char_ngram_max`` > 0."""
+        if params["char_ngrams"] and not params["word_embedding"] and tokenizer.char_ngram_max == 0:
+            return [
+                (
+                    f"{prefix}.char_ngrams is true but clean_tokenize.char_ngram_max is 0 (no n-grams): "
+                    "the model would read nothing",
+                    f"set clean_tokenize.char_ngram_max (e.g. 5), or {prefix}.word_embedding: true",
+                )
+            ]
+        return []
+
+    # -- what a Keras architecture supplies ------------------------------------------------------
+    @abstractmethod
+    def _body(self, vectors: Any, mask: Any) -> Any:
+        """Token vectors ``(batch, time, dim)`` and their mask ``(batch, time)`` (``True`` on
+        real tokens) → features ``(batch, features)``, with Keras layers."""
+
+    # -- the network -------------------------------------------------------------------------------
+    def _network(self) -> Any:
+        """Ids (:func:`~twcs_classifier.tokenizer.network_inputs`) → inbound logit ``(batch, 1)``."""
+        keras = _keras()
+        from . import keras_parts as kp
+
+        assert self.tokenizer is not None
+        p, tok = self.params, self.tokenizer
+        dim = p["embedding_dim"]
+        inputs = {
+            "ngrams": keras.Input(shape=(None,), dtype="int32", name="ngrams"),
+            "words": keras.Input(shape=(), dtype="int32", name="words"),
+            "positions": keras.Input(shape=(None,), dtype="int32", name="positions"),
+        }
+        parts = []
+        if p["char_ngrams"] and tok.char_ngram_max:
+            parts.append(kp.NgramMean(tok.ngram_buckets + 1, dim, name="char_ngrams")(inputs["ngrams"]))
+        if p["word_embedding"]:
+            parts.append(kp.WordVectors(tok.vocab_size, dim, name="words_embedding")(inputs["words"]))
+        used = ["positions"] + (["ngrams"] if p["char_ngrams"] and tok.char_ngram_max else [])
+        used += ["words"] if p["word_embedding"] else []
+        vectors = parts[0] if len(parts) == 1 else keras.layers.Add(name="token_vectors")(parts)
+        x = kp.PlaceTokens(name="place_tokens")(vectors, inputs["positions"])
+        mask = kp.NotPadding(name="not_padding")(inputs["positions"])
+        if p["spatial_dropout"]:
+            x = keras.layers.SpatialDropout1D(p["spatial_dropout"], name="spatial_dropout")(x)
+        x = self._body(x, mask)
+        x = keras.layers.Dropout(p["dropout"], name="dropout")(x)
+        logit = keras.layers.Dense(1, name="logit", dtype="float32")(x)
+        return keras.Model([inputs[n] for n in INPUT_NAMES if n in used], logit, name="network")
+
+    # -- data feeding ------------------------------------------------------------------------------
+    def _batch_order(self, lengths: np.ndarray, rng: np.random.Generator | None) -> list[np.ndarray]:
+        """Batches of text indexes: shuffled (``rng``) or in order, and with
+        ``bucket_by_length`` cut from length-sorted windows (less padding per batch)."""
+        batch = int(self.params["batch_size"])
+        index = rng.permutation(len(lengths)) if rng is not None else np.arange(len(lengths))
+        if self.params["bucket_by_length"]:
+            window = batch * SORT_WINDOW
+            index = (
+                np.concatenate(
+                    [w[np.argsort(lengths[w], kind="stable")] for w in np.array_split(index, -(-len(index) // window))]
+                )
+                if len(index)
+                else index
+            )
+        batches = [index[i : i + batch] for i in range(0, len(index), batch)]
+        if rng is not None:
+            batches = [batches[i] for i in rng.permutation(len(batches))]
+        return batches
+
+    def _epoch(
+        self, lengths: np.ndarray, rng: np.random.Generator | None, augment: float
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """One pass: batches of (text indexes, whether each is fed masked). A ``mask_augment``
+        share of the texts is drawn afresh each pass (``augment``; never without ``rng``)."""
+        masked = rng.random(len(lengths)) < augment if rng is not None and augment > 0 else np.zeros(len(lengths), bool)
+        return [(index, masked[index]) for index in self._batch_order(lengths, rng)]
+
+    def _dataset(self, data: Encoded, labels: np.ndarray, training: bool) -> tuple[Any, int]:
+        """A ``tf.data`` pipeline of (network inputs, labels) batches and its batches per pass.
+        In training each pass (epoch) is shuffled afresh and ``mask_augment`` of the tweets
+        are fed as their masked ids, from a seeded generator (repeatable runs)."""
+        tf = tensorflow()
+        p = self.params
+        names = [i.name for i in self.network.inputs]
+        lengths = np.array([len(r) for r in data.rows])
+        rng = np.random.default_rng(int(p["seed"])) if training else None
+        augment = float(p["mask_augment"]) if data.masked_rows is not None else 0.0
+        y = np.asarray(labels, dtype=np.float32)
+        n_batches = len(self._batch_order(lengths, None))
+
+        def passes() -> Iterator[tuple[dict[str, np.ndarray], np.ndarray]]:
+            for index, masked in self._epoch(lengths, rng, augment):
+                rows = [data.masked_rows[i] if m else data.rows[i] for i, m in zip(index, masked)]  # type: ignore[index]
+                inputs = network_inputs(data.table, rows)
+                yield {n: inputs[n] for n in names}, y[index]
+
+        spec = {
+            "ngrams": tf.TensorSpec([None, None], tf.int32),
+            "words": tf.TensorSpec([None], tf.int32),
+            "positions": tf.TensorSpec([None, None], tf.int32),
+        }
+        signature = ({n: spec[n] for n in names}, tf.TensorSpec([None], tf.float32))
+        ds = tf.data.Dataset.from_generator(passes, output_signature=signature)
+        return ds.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(2), n_batches
+
+    def _encoded(self, data: LabelledTexts, with_masked: bool) -> Encoded:
+        """The clean_tokenize stage's ids when given, else the texts encoded here (the same
+        functions)."""
+        assert self.tokenizer is not None
+        if data.encoded is not None:
+            return data.encoded
+        return self.tokenizer.encode(data.texts, with_masked=with_masked)
+
+    @staticmethod
+    def _strategy() -> Any:
+        """Mirrored over every GPU when more than one is visible; else the default."""
+        tf = tensorflow()
+        if len(tf.config.list_physical_devices("GPU")) > 1:
+            return tf.distribute.MirroredStrategy()
+        return tf.distribute.get_strategy()
+
+    # -- training -----------------------------------------------------------------------------------
+    def _callbacks(self, validating: bool) -> list[Any]:
+        keras = _keras()
+        p = self.params
+        callbacks: list[Any] = []
+        if validating:
+            if p["ema_momentum"] > 0:
+                # Validate, and keep the best weights, on the moving average of the weights.
+                callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+            callbacks.append(
+                keras.callbacks.EarlyStopping(monitor="val_loss", patience=p["patience"], restore_best_weights=True)
+            )
+            if p["lr_patience"] > 0:
+                callbacks.append(
+                    keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=p["lr_patience"])
+                )
+        if self.log_dir:
+            from dvclive import Live
+            from dvclive.keras import DVCLiveCallback
+
+            callbacks.append(DVCLiveCallback(live=Live(self.log_dir, dvcyaml=None, save_dvc_exp=False, report=None)))
+        return callbacks + self._extra_callbacks
+
+    def _fit(self, train: LabelledTexts, validation: LabelledTexts | None) -> None:
+        """Train on ids; stop early on validation loss, restoring the best weights; export."""
+        if self.tokenizer is None:
+            raise RuntimeError(f"a {self.kind} model needs a tokenizer (from the clean_tokenize stage)")
+        tf = tensorflow()
+        keras = _keras()
+        from .keras_parts import LazyAdam
+
+        p = self.params
+        seed_everything(int(p["seed"]))
+        on_gpu = bool(tf.config.list_physical_devices("GPU"))
+        # Mixed precision only pays on a GPU; on the CPU the param is ignored.
+        keras.mixed_precision.set_global_policy("mixed_float16" if p["mixed_precision"] and on_gpu else "float32")
+        with self._strategy().scope():
+            self.network = self._network()
+            ema = float(p["ema_momentum"])
+            self.network.compile(
+                optimizer=LazyAdam(p["learning_rate"], use_ema=ema > 0, ema_momentum=ema if ema > 0 else 0.99),
+                loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                metrics=[keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)],
+            )
+        train_ds, one_pass = self._dataset(self._encoded(train, with_masked=p["mask_augment"] > 0), train.labels, True)
+        validating = validation is not None and len(validation.texts) > 0
+        val_ds = None
+        if validating:
+            assert validation is not None
+            val_ds, _ = self._dataset(self._encoded(validation, with_masked=False), validation.labels, False)
+        # An epoch is one pass over the training split, or epoch_size tweets when the split is
+        # larger: on 90,000 tweets validation, early stopping and the learning-rate schedule
+        # then act every 10,000 tweets instead of waiting for whole passes.
+        steps = min(one_pass, max(1, -(-int(p["epoch_size"]) // int(p["batch_size"]))))
+        hist = self.network.fit(
+            train_ds.repeat() if steps < one_pass else train_ds,
+            steps_per_epoch=steps if steps < one_pass else None,
+            validation_data=val_ds,
+            epochs=p["epochs"],
+            callbacks=self._callbacks(validating),
+            shuffle=False,  # the dataset shuffles itself (seeded)
+            verbose=2,
+        )
+        self.history = {k: [float(v) for v in vs] for k, vs in hist.history.items()}
+        keras.mixed_precision.set_global_policy("float32")
+        self._export()
+        if validating:
+            assert validation is not None
+            self.check_export(self._encoded(validation, with_masked=False))
+
+    def _export(self) -> None:
+        """Export the trained network to ONNX and serve from the export from now on."""
+        assert self.tokenizer is not None
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / ONNX_FILE
+            with warnings.catch_warnings():  # tf2onnx's own use of a deprecated numpy name
+                warnings.simplefilter("ignore", FutureWarning)
+                self.network.export(str(path), format="onnx", verbose=False)
+            self._onnx_bytes = path.read_bytes()
+        self.served = OnnxNetwork(self._onnx_bytes, self.tokenizer)
+
+    def keras_logits(self, encoded: Encoded) -> np.ndarray:
+        """The Keras network's logits (training side), for checking the export."""
+        tf = tensorflow()
+        names = [i.name for i in self.network.inputs]
+
+        def run(inputs: dict[str, np.ndarray]) -> np.ndarray:
+            feed = [tf.constant(inputs[n]) for n in names]
+            return self.network(feed, training=False).numpy().reshape(-1)
+
+        return batched_logits(encoded, run)
+
+    def check_export(self, encoded: Encoded) -> float:
+        """The largest difference of probabilities between Keras and the ONNX export on
+        ``encoded``; above :data:`PARITY_TOLERANCE` a :class:`RuntimeError`."""
+        assert self.served is not None
+        t = self.params["temperature"]
+        a, b = self.keras_logits(encoded), self.served.logits_of(encoded)
+        gap = float(np.max(np.abs(1 / (1 + np.exp(-a / t)) - 1 / (1 + np.exp(-b / t))), initial=0.0))
+        if gap > PARITY_TOLERANCE:
+            raise RuntimeError(f"the ONNX export differs from the Keras network by {gap:.2e} in probability")
+        return gap
+
+    # -- predicting (through the export) ---------------------------------------------------------------
+    def _runtime(self) -> OnnxNetwork:
+        if self.served is None:
+            raise RuntimeError(f"this {self.kind} model is not fitted: call fit() first")
+        return self.served
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """The exported network's inbound log-odds for each raw text."""
+        return self._runtime().logits(texts)
+
+    def _validation_logits(self, validation: LabelledTexts) -> np.ndarray:
+        return self._runtime().logits_of(self._encoded(validation, with_masked=False))
+
+    def token_importance(self, text: str) -> list[tuple[str, float]]:
+        """For each token, how much the inbound log-odds drop when it is left out
+        (negative: leaving it out raises them, so it pushes towards outbound). Tokens
+        past the model's sequence length are never read and score 0."""
+        tokens = [t for t in preprocess_many([text], self.params["mask"])[0].split(" ") if t]
+        if not tokens:
+            return []
+        read = min(len(tokens), self.max_tokens_read)
+        variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(read)]
+        # Log-odds as served (scaled by the temperature), not via probabilities, which round
+        # to 0 or 1 for confident predictions.
+        logit = self.logits(variants) / self.params["temperature"]
+        return [(tok, float(logit[0] - logit[i + 1]) if i < read else 0.0) for i, tok in enumerate(tokens)]
+
+    @property
+    def max_tokens_read(self) -> int:
+        """The sequence length: the network reads a text's first this many tokens."""
+        assert self.tokenizer is not None
+        return self.tokenizer.sequence_length
+
+    # -- saving and loading -----------------------------------------------------------------------------
+    def _save_files(self, directory: Path) -> None:
+        if self._onnx_bytes is None or self.tokenizer is None:
+            raise RuntimeError(f"this {self.kind} model is not fitted: call fit() first")
+        (directory / ONNX_FILE).write_bytes(self._onnx_bytes)
+        self.tokenizer.save(directory / TOKENIZER_FILE)
+        self.network.save(directory / KERAS_FILE)
+
+    def _meta(self, directory: Path) -> dict[str, Any]:
+        """Hashes of the served pair (a stale pair is refused at load), the runtime, and the
+        sizes the network's tables were built for."""
+        assert self.tokenizer is not None
+        return {
+            "files": {name: sha256_of(directory / name) for name in (ONNX_FILE, TOKENIZER_FILE)},
+            "serving": runtime_versions(),
+            "training": {"keras_file": KERAS_FILE},
+        }
+
+    @classmethod
+    def _load_files(cls, directory: Path, params: dict[str, Any]) -> KerasClassifier:
+        from . import rebuild_command
+
+        fix = f"rebuild it with `{rebuild_command(directory)}`"
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        recorded = meta.get("files") if isinstance(meta, dict) else None
+        if not isinstance(recorded, dict) or ONNX_FILE not in recorded:
+            raise PipelineError(
+                f"the model in {directory} was saved before models were served with ONNX Runtime "
+                f"(no {ONNX_FILE} in its model.json)",
+                fix,
+            )
+        check_files(directory, recorded, fix)
+        try:
+            tokenizer = Tokenizer.load(directory / TOKENIZER_FILE)
+        except (ValueError, KeyError, TypeError) as err:
+            raise PipelineError(f"{directory / TOKENIZER_FILE} cannot be read: {err}", fix) from None
+        obj = cls(tokenizer=tokenizer, **params)
+        try:
+            obj.served = OnnxNetwork(directory / ONNX_FILE, tokenizer)
+        except Exception as err:  # noqa: BLE001 - onnxruntime raises its own error types
+            raise PipelineError(f"{directory / ONNX_FILE} cannot be loaded by onnxruntime ({err})", fix) from None
+        missing = set(obj.served.input_names) - set(INPUT_NAMES)
+        if missing:
+            raise PipelineError(f"{directory / ONNX_FILE} takes inputs this version does not make: {missing}", fix)
+        return obj

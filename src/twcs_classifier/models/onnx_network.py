@@ -1,0 +1,95 @@
+"""A trained network as served: an ONNX file run by onnxruntime, fed by the tokenizer it was
+trained with. No TensorFlow or Keras here: serving imports neither.
+
+A saved Keras model directory holds ``model.onnx`` (ids → inbound logit), ``tokenizer.json``
+(text → ids, :mod:`twcs_classifier.tokenizer`) and ``model.json``, which records the SHA-256 of
+both, so a stale pair (one file rebuilt without the other) is refused at load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import PipelineError
+from ..tokenizer import Encoded, Tokenizer, network_inputs
+
+ONNX_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+PREDICT_BATCH = 512
+"""Texts per run of the network; texts are sorted by length first, so each run's padding
+stays short."""
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def runtime_versions() -> dict[str, str]:
+    """The serving runtime's versions, for the model card."""
+    import onnxruntime
+
+    return {"runtime": "onnxruntime", "onnxruntime": onnxruntime.__version__}
+
+
+class OnnxNetwork:
+    """An exported network (ids → inbound logit) and its tokenizer."""
+
+    def __init__(self, onnx_model: bytes | str | Path, tokenizer: Tokenizer) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # errors only
+        source = onnx_model if isinstance(onnx_model, bytes) else str(onnx_model)
+        self.session = onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        self.tokenizer = tokenizer
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        self.output_name = self.session.get_outputs()[0].name
+
+    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        """Logits of one batch of :func:`~twcs_classifier.tokenizer.network_inputs`."""
+        feed = {name: inputs[name] for name in self.input_names}
+        return np.asarray(self.session.run([self.output_name], feed)[0], dtype=np.float64).reshape(-1)
+
+    def logits_of(self, encoded: Encoded, batch: int = PREDICT_BATCH) -> np.ndarray:
+        """Inbound logits of encoded texts, in batches of similar length."""
+        return batched_logits(encoded, self.run, batch)
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Inbound logits of raw texts."""
+        return self.logits_of(self.tokenizer.encode(list(texts)))
+
+
+def batched_logits(encoded: Encoded, run: Any, batch: int = PREDICT_BATCH) -> np.ndarray:
+    """``run(network_inputs)`` over ``encoded`` in batches of texts of similar length (sorted
+    by token count), results in the texts' order."""
+    order = np.argsort([len(r) for r in encoded.rows], kind="stable")
+    out = np.empty(len(encoded), dtype=np.float64)
+    for start in range(0, len(order), batch):
+        index = order[start : start + batch]
+        out[index] = run(network_inputs(encoded.table, [encoded.rows[i] for i in index]))
+    return out
+
+
+def check_files(directory: Path, recorded: dict[str, str], fix: str) -> None:
+    """Each file of ``recorded`` (name → SHA-256) is in ``directory`` with that hash, or a
+    :class:`PipelineError` names the file and ``fix``."""
+    for name, digest in recorded.items():
+        path = directory / name
+        if not path.is_file():
+            raise PipelineError(f"the model in {directory} has no {name}", fix)
+        if sha256_of(path) != digest:
+            raise PipelineError(
+                f"{path} is not the file this model was saved with (its SHA-256 differs from model.json's): "
+                "a stale, damaged or swapped file",
+                fix,
+            )
