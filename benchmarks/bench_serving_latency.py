@@ -1,5 +1,5 @@
 """Serving speed: one-tweet latency and batch throughput through the serving path the app
-and the CLI use, side by side with the plain way (Keras ``model.predict``).
+and the CLI use.
 
 Usage (from the repository root, after ``dvc repro``)::
 
@@ -10,12 +10,11 @@ For each model directory it loads the model with :func:`twcs_classifier.serving.
 warms it up, then times ``serving.predict(model, [tweet])`` on one tweet at a time, cycling
 through a few realistic tweets, and prints p50, p90, p99 and max in milliseconds; then the
 same with the word scores (``token_importance``), which is what the app's one-tweet page
-computes. For a Keras model it also times the plain ``model.predict`` on one row. Then it
-measures throughput (tweets a second) on batches of ``--batch`` tweets, through the serving
-path and, for Keras, ``model.predict``. Targets: under 50 ms per prediction (issue 3);
-GRU p50 at most 5 ms, 10x faster than ``model.predict``, and 10,000 tweets a second in
-batches of 1,000 (issue 5). It prints figures; it checks nothing.
-Set TWCS_THREADS to pin TensorFlow's thread pools.
+computes. Then it measures throughput (tweets a second) on batches of ``--batch`` real test
+tweets through the serving path. To compare with an earlier version (say the TensorFlow
+serving path before ONNX), run this script from a checkout of that commit on the same
+machine, right after. Targets (issue 15): GRU p50 at most 1 ms, batches of 1,000 at least as
+fast as the TensorFlow path and 10,000 tweets a second. It prints figures; it checks nothing.
 """
 
 from __future__ import annotations
@@ -80,27 +79,11 @@ def bench(directory: Path, repeat: int, warmup: int, batch_size: int) -> None:
     print(f"{directory!s} ({model.kind}, loaded in {load_s:.1f} s), {repeat} runs each after {warmup} warm-up:")
     print(f"  serving.predict, one tweet:    {summary(time_ms(one, repeat))}")
     print(f"  + token_importance (the page): {summary(time_ms(page, repeat))}")
-    keras_model = getattr(model, "model", None)  # the saved raw-string Keras model, if any
-    if keras_model is not None:
-        import tensorflow as tf
-
-        def plain(tweet: str) -> object:
-            return keras_model.predict(tf.constant([[tweet]]), verbose=0)
-
-        time_ms(plain, 5)
-        print(f"  keras model.predict, one row:  {summary(time_ms(plain, max(20, repeat // 5)))}")
     batch, source = batch_texts(batch_size)
     print(f"  batches: {source}")
     serving.predict_proba(model, batch)
     rate = throughput(lambda: serving.predict_proba(model, batch), batch_size)
     print(f"  serving.predict_proba, batches of {batch_size}: {rate}")
-    if keras_model is not None:
-        rows = tf.constant(batch)[:, None]
-        keras_model.predict(rows, batch_size=batch_size, verbose=0)
-        print(
-            f"  keras model.predict, batches of {batch_size}:   "
-            f"{throughput(lambda: keras_model.predict(rows, batch_size=batch_size, verbose=0), batch_size)}"
-        )
 
 
 def batch_texts(batch_size: int) -> tuple[list[str], str]:

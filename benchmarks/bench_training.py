@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import yaml
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -33,20 +31,22 @@ def main() -> None:
     parser.add_argument("--models", nargs="*", help="default: every model with a bucket_by_length param")
     args = parser.parse_args()
 
+    from twcs_classifier.layout import Layout
     from twcs_classifier.models import LabelledTexts, build_model
+    from twcs_classifier.params import load_params
+    from twcs_classifier.processed import read_processed
     from twcs_classifier.runtime import keras
     from twcs_classifier.tokenizer import Tokenizer
 
-    processed = args.project / "data/processed"
-    frame = pd.read_parquet(processed / "train.parquet", columns=["text", "label", "token_ids"])
-    reps = int(np.ceil(args.tweets / len(frame)))
-    frame = pd.concat([frame] * reps, ignore_index=True).iloc[: args.tweets]
-    ids = np.stack(frame["token_ids"].to_numpy())
-    data = LabelledTexts(frame["text"].tolist(), frame["label"].to_numpy(), ids)
-    tokenizer = Tokenizer.load(processed / "tokenizer.json")
-    params = yaml.safe_load((args.project / "params.yaml").read_text())["models"]
-    names = args.models or [name for name, p in params.items() if "bucket_by_length" in p]
-    lengths = np.count_nonzero(ids, axis=1)
+    layout = Layout(args.project)
+    frames, ids = read_processed(["train"], layout)
+    index = np.arange(args.tweets) % len(frames["train"])
+    frame = frames["train"].iloc[index]
+    data = LabelledTexts.from_frame(frame, ids["train"].subset(index))
+    tokenizer = Tokenizer.load(layout.tokenizer)
+    params = load_params(args.project / "params.yaml")
+    names = args.models or [name for name in params.models if "bucket_by_length" in params.model(name)]
+    lengths = np.array([len(r) for r in data.encoded.rows])
 
     class EpochTimer(keras().callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -68,12 +68,12 @@ def main() -> None:
     )
     print(
         f"# {len(frame)} tweets (the training split repeated), {args.epochs} epochs, epochs 2+ timed; "
-        f"tokens per tweet: mean {lengths.mean():.1f}, max {lengths.max()} of {ids.shape[1]}"
+        f"tokens per tweet: mean {lengths.mean():.1f}, max {lengths.max()} of {tokenizer.sequence_length}"
     )
     print(f"{'model':<12}{'bucketing':>10}{'tweets/s':>12}{'epoch s':>10}")
     for name in names:
         for bucket in (False, True):
-            p = {**params[name], "epochs": args.epochs, "epoch_size": len(frame), "bucket_by_length": bucket}
+            p = {**params.model(name), "epochs": args.epochs, "epoch_size": len(frame), "bucket_by_length": bucket}
             model = build_model(p, seed=0, tokenizer=tokenizer)
             timer = EpochTimer()
             model._extra_callbacks = [timer]

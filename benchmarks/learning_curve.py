@@ -15,8 +15,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import yaml
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -29,27 +27,28 @@ def main() -> None:
     args = parser.parse_args()
 
     from twcs_classifier.evaluation import eval_sets, evaluate
+    from twcs_classifier.layout import Layout
     from twcs_classifier.models import LabelledTexts, build_model
+    from twcs_classifier.params import load_params
+    from twcs_classifier.processed import read_processed
     from twcs_classifier.tokenizer import Tokenizer
 
-    processed = args.project / "data/processed"
-    frames = {s: pd.read_parquet(processed / f"{s}.parquet") for s in ("train", "val", "test", "unseen_brands")}
-    params = yaml.safe_load((args.project / "params.yaml").read_text())
-    tokenizer = Tokenizer.load(processed / "tokenizer.json")
-    seed = int(params["base"]["seed"])
-
-    def labelled(frame: pd.DataFrame) -> LabelledTexts:
-        return LabelledTexts(frame["text"].tolist(), frame["label"].to_numpy(), np.stack(frame["token_ids"].to_numpy()))
+    layout = Layout(args.project)
+    frames, ids = read_processed(("train", "val", "test", "unseen_brands"), layout)
+    params = load_params(args.project / "params.yaml")
+    tokenizer = Tokenizer.load(layout.tokenizer)
+    seed = params.base.seed
 
     sets = eval_sets(frames["val"], frames["test"], frames["unseen_brands"])
     print(f"{'model':<8}{'train tweets':>13}" + "".join(f"{s.name:>20}" for s in sets))
     for name in args.models:
         for fraction in args.fractions:
-            train = frames["train"].iloc[: int(len(frames["train"]) * fraction)]
-            model = build_model(params["models"][name], seed=seed, tokenizer=tokenizer)
-            model.fit(labelled(train), labelled(frames["val"]))
+            first = np.arange(int(len(frames["train"]) * fraction))
+            train = LabelledTexts.from_frame(frames["train"].iloc[first], ids["train"].subset(first))
+            model = build_model(params.model(name), seed=seed, tokenizer=tokenizer)
+            model.fit(train, LabelledTexts.from_frame(frames["val"], ids["val"]))
             accuracy = [evaluate(model, s).metrics["accuracy"] for s in sets]
-            print(f"{name:<8}{len(train):>13}" + "".join(f"{a:>20.4f}" for a in accuracy), flush=True)
+            print(f"{name:<8}{len(first):>13}" + "".join(f"{a:>20.4f}" for a in accuracy), flush=True)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import yaml
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -54,17 +52,17 @@ def main() -> None:
     args = parser.parse_args()
 
     from twcs_classifier.evaluation import EvalSet
+    from twcs_classifier.layout import Layout
     from twcs_classifier.metrics import classification_metrics
     from twcs_classifier.models import LabelledTexts, build_model
+    from twcs_classifier.params import load_params
+    from twcs_classifier.processed import read_processed
     from twcs_classifier.tokenizer import Tokenizer
 
-    processed = args.project / "data/processed"
-    frames = {s: pd.read_parquet(processed / f"{s}.parquet") for s in ("train", "val", "test", "unseen_brands")}
-    tokenizer = Tokenizer.load(processed / "tokenizer.json")
-    base = yaml.safe_load((args.project / "params.yaml").read_text())["models"][args.model]
-
-    def labelled(frame: pd.DataFrame) -> LabelledTexts:
-        return LabelledTexts(frame["text"].tolist(), frame["label"].to_numpy(), np.stack(frame["token_ids"].to_numpy()))
+    layout = Layout(args.project)
+    frames, ids = read_processed(("train", "val", "test", "unseen_brands"), layout)
+    tokenizer = Tokenizer.load(layout.tokenizer)
+    base = load_params(args.project / "params.yaml").model(args.model)
 
     sets = {
         "val": EvalSet.from_frame("val", frames["val"]),
@@ -84,7 +82,7 @@ def main() -> None:
         for seed in args.seeds:
             model = build_model({**base, **overrides, "seed": seed}, tokenizer=tokenizer)
             started = time.perf_counter()
-            model.fit(labelled(frames["train"]), labelled(frames["val"]))
+            model.fit(*(LabelledTexts.from_frame(frames[s], ids[s]) for s in ("train", "val")))
             seconds = time.perf_counter() - started
             row = {
                 name: classification_metrics(data.labels, model.predict_proba(data.texts)[:, 1])["accuracy"]

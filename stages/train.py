@@ -31,7 +31,7 @@ def main() -> None:
     seed = params.base.seed
     model_params = params.model(name)
     frames, ids = read_processed(("train", "val", "test", "unseen_brands"), LAYOUT)
-    data = {s: LabelledTexts(f["text"].tolist(), f["label"].to_numpy(), ids[s]) for s, f in frames.items()}
+    data = {s: LabelledTexts.from_frame(frame, ids[s]) for s, frame in frames.items()}
     model = build_model(
         model_params, seed=seed, tokenizer=Tokenizer.load(LAYOUT.tokenizer), log_dir=str(LAYOUT.training_log(name))
     )

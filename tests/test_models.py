@@ -363,3 +363,27 @@ def test_n_grams_need_a_tokenizer_that_makes_them() -> None:
     with pytest.raises(PipelineError, match=r"clean_tokenize.char_ngram_max is 0"):
         build_model({"kind": "recurrent"}, tokenizer=words_only)
     assert build_model({"kind": "recurrent", "word_embedding": True}, tokenizer=words_only)
+
+
+def test_serving_every_kind_imports_neither_tensorflow_nor_keras(saved_gru, tmp_path: Path) -> None:
+    """Loading, predicting and explaining with each kind of model, in a fresh process, leaves
+    TensorFlow and Keras unimported (they train; onnxruntime and skops serve)."""
+    import subprocess
+    import sys
+
+    build_model({"kind": "logreg", "min_df": 1}, seed=0).fit(data(40)).save(tmp_path / "logreg")
+    script = (
+        "import sys\n"
+        "from twcs_classifier import serving\n"
+        "from twcs_classifier.models import load_model\n"
+        "for d in sys.argv[1:]:\n"
+        "    m = load_model(d)\n"
+        "    assert serving.predict(m, ['@Delta where is my bag'])[0].label\n"
+        "    assert serving.explain(m, '@77 sorry, please DM us ^JK')\n"
+        "print(sorted({k.split('.')[0] for k in sys.modules} & {'tensorflow', 'keras', 'tf2onnx'}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(saved_gru), str(tmp_path / "logreg")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -7,6 +7,7 @@ interface.
 
 from __future__ import annotations
 
+import importlib
 import json
 import zipfile
 from pathlib import Path
@@ -20,27 +21,30 @@ if TYPE_CHECKING:
     from ..tokenizer import Tokenizer
 
 
-def _registry() -> dict[str, type[TextClassifier]]:
-    from .logreg import LogRegClassifier
-    from .recurrent import RecurrentClassifier
-
-    return {cls.kind: cls for cls in (LogRegClassifier, RecurrentClassifier)}
+KINDS: dict[str, str] = {
+    "logreg": "twcs_classifier.models.logreg:LogRegClassifier",
+    "recurrent": "twcs_classifier.models.recurrent:RecurrentClassifier",
+}
+"""Each model kind and where its class lives (``module:Class``). A class is imported only when
+its kind is used, so serving a recurrent model never imports scikit-learn, nor logreg Keras."""
 
 
 def known_kinds() -> list[str]:
     """The model kinds a ``models.<name>.kind`` may name."""
-    return list(_registry())
+    return list(KINDS)
 
 
 def model_class(kind: str) -> type[TextClassifier]:
     """The class of a model ``kind`` (``logreg`` or ``recurrent``)."""
-    registry = _registry()
-    if kind not in registry:
+    if kind not in KINDS:
         raise PipelineError(
             f"model kind {kind!r} is unknown",
-            f"set 'kind' in the model's params section to one of: {', '.join(sorted(registry))}",
+            f"set 'kind' in the model's params section to one of: {', '.join(sorted(KINDS))}",
         )
-    return registry[kind]
+    module, name = KINDS[kind].split(":")
+    cls = getattr(importlib.import_module(module), name)
+    assert cls.kind == kind, f"{KINDS[kind]} says it is kind {cls.kind!r}"
+    return cls
 
 
 def build_model(
@@ -104,12 +108,11 @@ def load_model(directory: str | Path) -> TextClassifier:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise PipelineError(f"{meta_path} cannot be read ({err})", rebuild) from None
-    registry = _registry()
-    if not isinstance(meta, dict) or meta.get("kind") not in registry:
+    if not isinstance(meta, dict) or meta.get("kind") not in KINDS:
         kind = meta.get("kind") if isinstance(meta, dict) else None
         raise PipelineError(f"{meta_path} names an unknown model kind {kind!r}", rebuild)
     try:
-        return registry[meta["kind"]]._load_files(directory, meta.get("params", {}))
+        return model_class(meta["kind"])._load_files(directory, meta.get("params", {}))
     except PipelineError:
         raise
     except Exception as err:  # noqa: BLE001 - a damaged file fails in many ways inside keras/skops

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
 import numpy as np
-from scipy.special import expit
 
-from ..calibration import fit_temperature
 from ..layout import MODEL_META
 from ..params import params_error, params_schema, validate_section
 from ..text import as_text_list
@@ -42,6 +40,12 @@ the others (``seed`` from ``base.seed``, ``mask`` from ``clean_tokenize.mask``, 
 fitted ``temperature``)."""
 
 
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function, exact in float64 at both ends (no overflow warning)."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
 @dataclass(frozen=True)
 class LabelledTexts:
     """Raw tweet texts with labels (1 inbound, 0 outbound), and optionally their ids from
@@ -50,6 +54,11 @@ class LabelledTexts:
     texts: list[str]
     labels: np.ndarray
     encoded: Encoded | None = None
+
+    @classmethod
+    def from_frame(cls, frame: Any, encoded: Encoded | None = None) -> LabelledTexts:
+        """A frame's ``text`` and ``label`` columns (a processed split), with its ids."""
+        return cls(frame["text"].tolist(), frame["label"].to_numpy(), encoded)
 
     def __post_init__(self) -> None:
         if len(self.texts) != len(self.labels):
@@ -186,6 +195,8 @@ class TextClassifier(ABC):
         self._fit(train, validation)
         self.params["temperature"] = 1.0
         if self.params["calibrate"] and validation is not None and len(validation.texts):
+            from ..calibration import fit_temperature  # scipy: only when fitting
+
             logits = self._validation_logits(validation)
             self.params["temperature"] = round(fit_temperature(logits, np.asarray(validation.labels)), 4)
         return self
@@ -194,7 +205,7 @@ class TextClassifier(ABC):
         """Probabilities of (outbound, inbound) from inbound log-odds, divided by the
         temperature first when ``calibrated``."""
         z = np.asarray(logits, dtype=np.float64).reshape(-1)
-        p = expit(z / self.params["temperature"] if calibrated else z)
+        p = sigmoid(z / self.params["temperature"] if calibrated else z)
         return np.column_stack([1.0 - p, p])
 
     def _logits_of(self, texts: Sequence[str]) -> np.ndarray:
