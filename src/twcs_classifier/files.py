@@ -159,6 +159,23 @@ def read_json(path: str | os.PathLike[str], rebuild: str = "dvc repro") -> Any:
         raise PipelineError(f"{path} cannot be read as JSON ({err})", f"rebuild it: `{rebuild}`") from None
 
 
+def write_parquet(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+    """Write ``frame`` as Parquet (no index), atomically."""
+    write_with(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def read_parquet(path: str | os.PathLike[str], rebuild: str = "dvc repro") -> pd.DataFrame:
+    """Read a Parquet file the pipeline wrote; a missing or unreadable one is a
+    :class:`PipelineError` that says to run ``rebuild``."""
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"{path} is missing", f"build it: `{rebuild}`")
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as err:
+        raise PipelineError(f"{path} cannot be read as Parquet ({err})", f"rebuild it: `{rebuild}`") from None
+
+
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, np.integer):
         return int(obj)
