@@ -65,7 +65,11 @@ def page() -> None:
     if shown.empty:
         return
     st.dataframe(
-        shown.assign(condition=shown["condition"].map(lambda c: CONDITIONS.get(c, c))),
+        shown.assign(
+            condition=shown["condition"].map(lambda c: CONDITIONS.get(c, c)),
+            confidence=serving.shown_probability(shown["confidence"]),
+            p_inbound=serving.shown_probability(shown["p_inbound"]),
+        ),
         hide_index=True,
         key="mistakes_table",
         column_order=["confidence", "truth", "text", "condition", "p_inbound"],
