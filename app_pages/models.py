@@ -38,9 +38,11 @@ def reliability_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         .mark_line(strokeDash=[4, 4], color="grey")
         .encode(x=alt.X("confidence:Q", scale=x), y=alt.Y("accuracy:Q", scale=y))
     )
+    # Both axis lines drawn and 0.50 under the left edge (not pushed right of it, as Vega does with the
+    # first label), so the diagonal is seen to start on the y axis, at (0.5, 0.5).
     base = alt.Chart(frame).encode(
-        x=alt.X("confidence:Q", title=AXIS_TITLES["confidence"], scale=x),
-        y=alt.Y("accuracy:Q", title=AXIS_TITLES["accuracy"], scale=y),
+        x=alt.X("confidence:Q", title=AXIS_TITLES["confidence"], scale=x, axis=alt.Axis(domain=True, labelFlush=False)),
+        y=alt.Y("accuracy:Q", title=AXIS_TITLES["accuracy"], scale=y, axis=alt.Axis(domain=True)),
         color=alt.Color("model:N", **model_colour()),
         tooltip=[
             "model",
@@ -87,8 +89,9 @@ def page() -> None:
     compare = artifacts.read_json_or_none(layout.compare_summary)
     if compare:
         st.caption(
-            f"From `{NAMED.compare_table}`: ranked by {compare['rank_by']}; F1 is macro-averaged; ECE is the "
-            "expected calibration error of the served probabilities (0 is perfect)."
+            f"From `{NAMED.compare_table}`: in order of {compare['rank_by']} (the figure alone: whether a lead "
+            "means anything is for the paired tests below to say); F1 is macro-averaged; ECE is the expected "
+            "calibration error of the served probabilities (0 is perfect)."
         )
         st.dataframe(app_view.compare_style(app_view.compare_table(compare)), key="compare_table")
         show_verdicts(compare)
@@ -134,7 +137,8 @@ def page() -> None:
     if card is None:
         st.info(f"There is no {layout.model_card.name} in {NAMED.selected}: the select stage writes it (`dvc repro`).")
         return
-    st.table(app_view.card_summary(card))
+    with st.container(key="model_card"):  # app.py's CSS wraps a long value (the SHA-256) inside its cell
+        st.table(app_view.card_summary(card))
     with st.expander(f"The whole card: {NAMED.model_card}"):
         st.json(card)
 

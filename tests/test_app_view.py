@@ -340,4 +340,4 @@ def test_card_summary_shows_the_headline_facts() -> None:
     assert summary["test accuracy"] == "0.9735" and summary["test F1 (macro)"] == "0.9734"
     assert summary["test tweets"] == "2450" and summary["seed"] == "42"
     assert summary["created"] == "–"
-    assert summary.filter(like="sha256").iloc[0].replace(" ", "") == "0123456789abcdef" * 4  # whole, all 64 digits
+    assert summary.filter(like="SHA-256").iloc[0] == "0123456789abcdef" * 4  # whole: all 64 digits

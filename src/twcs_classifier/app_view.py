@@ -185,15 +185,20 @@ def reading_note(n_tokens: int, read: int | None) -> str | None:
 
 
 def legend_html() -> str:
-    """A one-line key to the colours of :func:`highlight_html`."""
+    """A key to the colours of :func:`highlight_html`: two chips and a note. Each chip keeps its
+    words on one line (a narrow screen wraps between the chips, never inside one)."""
     inbound = _rgba(INBOUND_RGB, 0.6)
     outbound = _rgba(OUTBOUND_RGB, 0.6)
-    style = "padding: 0.1em 0.4em; border-radius: 0.3em;"
+    chip = (
+        "padding: 0.1em 0.4em; border-radius: 0.3em; margin-right: 0.3em; white-space: nowrap; display: inline-block;"
+    )
     return (
-        f'<div class="twcs-legend" style="font-size: 0.875em;"><span style="background-color: {inbound}; {style}">'
-        f"towards {html.escape(LABEL_TEXT['inbound'])}</span> &nbsp; "
-        f'<span style="background-color: {outbound}; {style}">'
-        f"towards {html.escape(LABEL_TEXT['outbound'])}</span> &nbsp; stronger colour, stronger push</div>"
+        '<div class="twcs-legend" style="font-size: 0.875em; line-height: 1.9;">'
+        f'<span class="twcs-chip" style="background-color: {inbound}; {chip}">'
+        f"towards {html.escape(LABEL_TEXT['inbound'])}</span> "
+        f'<span class="twcs-chip" style="background-color: {outbound}; {chip}">'
+        f"towards {html.escape(LABEL_TEXT['outbound'])}</span> "
+        '<span style="white-space: nowrap;">stronger colour, stronger push</span></div>'
     )
 
 
@@ -443,7 +448,10 @@ def card_summary(card: Mapping[str, Any]) -> pd.DataFrame:
         ("test tweets", test.get("n")),
         ("seed", card.get("seed")),
         ("created", card.get("created")),
-        ("data (sha256 of the split files)", card.get("data_fingerprint", {}).get("sha256_of_split_files")),
+        (
+            "data: SHA-256 of the split files (all 64 hex digits)",
+            card.get("data_fingerprint", {}).get("sha256_of_split_files"),
+        ),
     ]
     values = [
         format_metric(v, whole=isinstance(v, int)) if isinstance(v, int | float) and not isinstance(v, bool) else v

@@ -123,9 +123,10 @@ def condition_verdict(condition: str, selected: str, tests: Sequence[PairTest], 
 
     def about(name: str) -> str:
         t = pair_of(selected, name, tests)
+        p = format_p(t.p_value)
         return (
             f"{name} ({values[name]:.4f}; {t.only(name)} vs {t.only(selected)} tweets, "
-            f"p = {format_p(t.p_value)}, Holm {format_p(t.p_adjusted)})"
+            f"p {p if p.startswith('<') else '= ' + p}, Holm {format_p(t.p_adjusted)})"
         )
 
     head = f"the selected model, {selected} ({rank_by} {values[selected]:.4f}, {_ordinal(rank)} of {len(values)}),"
