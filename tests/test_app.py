@@ -25,6 +25,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier.compare import pair_rows
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.files import escape_formula
 from twcs_classifier.layout import Layout
@@ -492,10 +493,13 @@ def test_100k_rows_are_labelled(project: Path, downloads: dict[str, bytes]) -> N
 def test_models_page_shows_the_compare_table_charts_per_condition_and_the_card(project: Path) -> None:
     at = open_app("Models")
     compare = artifacts.read_json_or_none(project / "metrics" / "compare.json")
-    shown = [m.value for m in [*at.success, *at.warning]]
-    assert sorted(shown) == sorted(compare["verdicts"].values())
-    for sentence in compare["verdicts"].values():  # a warning exactly where the selected model does not win
+    shown = [m.value for m in [*at.success, *at.warning]]  # compare's verdicts as compare worded them
+    assert sorted(shown) == sorted([compare["verdict"], *compare["verdicts"].values()])
+    for sentence in shown:  # a warning exactly where a model is significantly better than the selected one
         assert (sentence in [m.value for m in at.warning]) == sentence.startswith("Warning")
+    # Every paired test, as compare.md lists it, and how to serve another model.
+    assert at.dataframe[1].value.to_dict("records") == pair_rows(compare)
+    assert any("select.model" in m.value and "dvc repro" in m.value for m in at.info)
 
     # First the compare table: every model in rank order, the served one marked.
     table = at.dataframe[0].value
@@ -528,7 +532,7 @@ def test_models_page_shows_the_compare_table_charts_per_condition_and_the_card(p
         assert matrix.value.loc["actual inbound", "predicted inbound"].startswith(f"{counts['tp']:,} (")
 
     # The full metrics table, behind an expander.
-    full = at.dataframe[1].value
+    full = at.dataframe[2].value
     assert sorted(full.columns) == sorted(MODELS)
     layout = Layout(project)
     for name in MODELS:
@@ -543,6 +547,7 @@ def test_models_page_shows_the_compare_table_charts_per_condition_and_the_card(p
 
     card = at.table[-1].value
     assert card.loc["model"].iloc[0] == _card_model(project)
+    assert card.loc["paired verdict"].iloc[0] == compare["verdict"]
     assert at.json[0].value
 
 
