@@ -1,5 +1,6 @@
-"""select: install the model select.model chooses (a name, or ``best``: the best validation
-macro-F1) in models/selected with its card.
+"""select: install the model select.model chooses (a name, or ``best``: the first model of
+compare.models that no other is significantly better than on the validation split, which the
+compare stage resolved) in models/selected with its card.
 
 A model that trained no epochs, or whose validation accuracy is no better than chance, is
 refused. The card takes the metrics from metrics/details/<model>.json and the params from the

@@ -222,7 +222,7 @@ def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) ->
         proc = subprocess.run([*cmd, "--model", name], cwd=built_project, env=env, capture_output=True, text=True)
         assert proc.returncode == 0 and proc.stderr == "", proc.stderr
         expected = serving.predict(load_model(built_project / "models" / name), [cmd[-1]])[0]
-        assert json.loads(proc.stdout)["p_inbound"] == round(expected.p_inbound, 4)
+        assert json.loads(proc.stdout)["p_inbound"] == serving.shown_probability(expected.p_inbound)
     src = tmp_path / "in.csv"
     pd.DataFrame({"id": [1, 2, 3], "tweet": ["@Delta lost my bag", "@123 Sorry, please DM us ^JK", None]}).to_csv(
         src, index=False
@@ -245,10 +245,10 @@ def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) ->
         .stdout.strip()
         .splitlines()[-1]
     )
-    assert summary == {"out": str(dst), "rows": 3, "inbound": 1, "outbound": 1, "missing_text": 1}
+    assert summary == {"out": str(dst), "rows": 3, "labelled": 2, "inbound": 1, "outbound": 1, "missing_text": 1}
     result = pd.read_csv(dst)
     assert list(result.columns) == ["id", "tweet", "predicted_label", "p_inbound", "p_outbound", "confidence"]
-    assert result["tweet"][0] == "'@Delta lost my bag"  # safe to open in a spreadsheet
+    assert result["tweet"][0] == "@Delta lost my bag"  # exact (--spreadsheet-safe escapes it for a spreadsheet)
 
 
 def test_cli_without_a_model_explains(tmp_path: Path) -> None:

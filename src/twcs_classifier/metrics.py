@@ -70,16 +70,6 @@ def classification_metrics(y_true: np.ndarray, p_inbound: np.ndarray) -> dict[st
     return out
 
 
-def standard_error(value: float, n: int) -> float:
-    """The standard error of a proportion such as accuracy, ``sqrt(v (1 - v) / n)``, measured
-    on ``n`` examples; on balanced splits macro-F1 is close to accuracy and gets the same.
-    One standard error on 1,900 tweets at 0.98 is about 0.003."""
-    if n <= 0:
-        raise ValueError("no examples to score")
-    v = min(max(float(value), 0.0), 1.0)
-    return float(np.sqrt(v * (1.0 - v) / n))
-
-
 def _confidence_bins(y: np.ndarray, p: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per bin of confidence (probability of the predicted class): count, mean
     confidence and accuracy. Bins are (k/n, (k+1)/n]; confidence 0.5 goes to the

@@ -29,7 +29,8 @@ from .errors import PipelineError
 from .layout import PARAMS_FILE
 
 SELECT_BEST = "best"
-"""``select.model: best`` serves the compared model with the best validation macro-F1."""
+"""``select.model: best`` serves the first compared model (compare.models order, simplest first) that no
+other model is significantly better than on the validation split (paired tests, :mod:`twcs_classifier.paired`)."""
 
 RANK_BY: tuple[str, ...] = ("f1_macro", "accuracy", "precision_macro", "recall_macro", "roc_auc", "average_precision")
 """The test metrics ``compare.rank_by`` may name: those where higher is better."""
