@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 import numpy as np
 
 from ..layout import MODEL_META
-from ..params import params_error, params_schema, validate_section
+from ..schema import params_error, params_schema, validate_section
 from ..text import as_text_list
 
 if TYPE_CHECKING:

@@ -103,7 +103,7 @@ class KerasClassifier(TextClassifier):
         if tokenizer is not None:
             problems = self.input_problems(self.params, tokenizer, self.kind)
             if problems:
-                from ..params import params_error
+                from ..schema import params_error
 
                 raise params_error(f"{self.kind} model params", problems)
         self.network: Any = None  # Keras: ids -> logit (training only)
