@@ -54,10 +54,10 @@ measures what that costs and how close it comes to many orders."""
 EXACT_MAX_TOKENS = 8
 """Up to this many tokens, the Shapley values are computed exactly from all 2**n subsets."""
 EXPLANATION = (
-    "Each word's Shapley value: its effect on the log-odds of *inbound*, averaged over the orders "
-    "in which the words can be added to an empty text, so words read together (a sign-off's mark "
-    "and initials) share their joint effect; the scores add up to the log-odds of the whole text "
-    "minus those of an empty one."
+    "Each word's Shapley value: its effect on the log-odds of *inbound*, averaged over the orders in which "
+    "the words can be added to an empty text (over a sample of orders for a text of more than "
+    f"{EXACT_MAX_TOKENS} words), so words read together, such as a sign-off's mark and initials, share "
+    "their joint effect. The scores add up to the log-odds of the whole text minus those of an empty one."
 )
 """What the scores mean, in a sentence for people (every model's ``importance_explanation``)."""
 
