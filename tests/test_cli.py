@@ -61,6 +61,16 @@ def test_one_text_is_labelled(capsys, model_dir: Path) -> None:
     assert code == 0 and json.loads(out)["label"] == "inbound"
 
 
+def test_explain_adds_each_words_score(capsys, model_dir: Path) -> None:
+    text = "@12 sorry, please DM us"
+    code, out, _ = cli(capsys, "--model-dir", str(model_dir), "--explain", text)
+    line = json.loads(out)
+    expected = serving.explain(serving.load_selected(model_dir), text)
+    assert code == 0 and line["words"] == [[token, round(score, 4)] for token, score in expected]
+    assert [token for token, _ in line["words"]] == ["@12", "sorry", ",", "please", "dm", "us"]
+    failed(cli(capsys, "--model-dir", str(model_dir), "--explain", "--csv", "in.csv", "--out", "o.csv"), "--explain")
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\t\n"], ids=["empty", "spaces", "whitespace"])
 def test_a_blank_text_is_an_error(capsys, model_dir: Path, text: str) -> None:
     failed(cli(capsys, "--model-dir", str(model_dir), "@Delta hi", text), "text #2 of 2 is blank")

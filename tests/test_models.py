@@ -7,7 +7,7 @@ import pytest
 from scipy.special import expit
 
 from twcs_classifier.errors import PipelineError
-from twcs_classifier.models import LabelledTexts, TextClassifier, build_model, load_model, model_class
+from twcs_classifier.models import LabelledTexts, TextClassifier, build_model, load_model
 from twcs_classifier.models.base import SHARED_PARAMS
 from twcs_classifier.text import mask, normalise_many
 from twcs_classifier.tokenizer import adapt_tokenizer
@@ -167,11 +167,6 @@ def test_the_base_class_owns_params_their_check_and_temperature_scaling() -> Non
         == 1.0
     )
     assert model.probabilities([]).calibrated.shape == (0, 2)
-
-
-def test_each_kind_explains_its_word_scores() -> None:
-    assert "coefficient" in model_class("logreg").importance_explanation
-    assert "left out" in model_class("recurrent").importance_explanation
 
 
 def test_loading_without_a_model_says_how_to_build_one(tmp_path: Path) -> None:

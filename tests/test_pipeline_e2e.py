@@ -154,12 +154,17 @@ def test_gru_reaches_097_on_every_real_test_condition_but_masked_text(built_proj
 
 
 def test_the_gru_explains_an_agent_reply_by_the_words_a_person_would_pick(built_project: Path) -> None:
-    from twcs_classifier.models import load_model
+    from twcs_classifier.explanation import token_scores
 
     model = load_model(built_project / "models/gru")
-    scores = model.token_importance("We're sorry to hear that. Please DM us your booking reference. ^KM")
+    result = token_scores(model, "We're sorry to hear that. Please DM us your booking reference. ^KM")
+    scores = result.pairs()
     towards_reply = [token for token, score in sorted(scores, key=lambda ts: ts[1])[:4]]
     assert len(set(towards_reply) & {"we're", "sorry", "hear", "us", "dm", "please", "^", "km"}) >= 3, scores
+    # The sign-off is read as a whole: its two tokens together push towards company reply.
+    assert scores[-2][0] == "^" and scores[-1][0] == "km" and result.scores[-2:].sum() < 0, scores
+    assert result.scores.sum() == pytest.approx(result.full - result.empty)
+    assert model.token_importance("We're sorry to hear that. Please DM us your booking reference. ^KM") == scores
 
 
 def test_recurrent_training_logs_exist(built_project: Path) -> None:

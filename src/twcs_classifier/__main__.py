@@ -36,15 +36,19 @@ EXAMPLES = f"""\
 examples:
   {PROG} predict "@AmazonHelp my parcel never arrived"
   {PROG} predict --model logreg "@AmazonHelp where is my order?" "@115712 Sorry to hear that! ^JK"
+  {PROG} predict --explain "@115712 Sorry to hear that! ^JK"
   {PROG} predict --csv tweets.csv --text-column text --out tweets_labelled.csv
   {PROG} predict --csv export.csv --encoding latin-1 --out export_labelled.csv
 """
 PREDICT_NOTES = """
 Each text gets one JSON line: label (inbound: a customer query; outbound: a company reply),
 label_text, confidence (the probability of that label) and p_inbound; a blank text (nothing
-left once normalised) is an error (exit 2). A CSV (strict UTF-8 unless --encoding says
-otherwise) gets the columns predicted_label, p_inbound, p_outbound and confidence, with a
-suffix (_1) where it has such a column already; blank rows get none and are counted.
+left once normalised) is an error (exit 2). --explain adds words: each word as the model reads
+it and its Shapley value, how far it pushes the log-odds of inbound (positive: towards
+inbound, negative: towards outbound; they add up to the log-odds of the text minus those of
+an empty text). A CSV (strict UTF-8 unless --encoding says otherwise) gets the columns
+predicted_label, p_inbound, p_outbound and confidence, with a suffix (_1) where it has such
+a column already; blank rows get none and are counted.
 --model names a model the pipeline trained (models/<name>) or "selected", the default;
 --model-dir (or $TWCS_MODEL_DIR) points at a saved model anywhere.
 """
@@ -82,10 +86,12 @@ def _progress_bar(mode: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from .serving import predict, predict_csv
+    from .serving import explain, predict, predict_csv
 
     check_arguments(args.text)
     if args.csv:
+        if args.explain:
+            raise PipelineError("--explain scores the words of text arguments, not of a --csv", "drop --explain")
         if args.text or not args.out:
             raise PipelineError(
                 "--csv needs --out and no text argument", "e.g. predict --csv in.csv --text-column text --out out.csv"
@@ -101,18 +107,16 @@ def _predict(args: argparse.Namespace) -> int:
         )
     model = _load(args)
     for text, pred in zip(args.text, predict(model, args.text)):
-        print(
-            json.dumps(
-                {
-                    "text": text,
-                    "label": pred.label,
-                    "label_text": pred.label_text,
-                    "confidence": round(pred.confidence, 4),
-                    "p_inbound": round(pred.p_inbound, 4),
-                },
-                ensure_ascii=False,
-            )
-        )
+        line = {
+            "text": text,
+            "label": pred.label,
+            "label_text": pred.label_text,
+            "confidence": round(pred.confidence, 4),
+            "p_inbound": round(pred.p_inbound, 4),
+        }
+        if args.explain:
+            line["words"] = [[token, round(score, 4)] for token, score in explain(model, text)]
+        print(json.dumps(line, ensure_ascii=False))
     return 0
 
 
@@ -152,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="a model the pipeline trained (logreg, simple_rnn, lstm, gru) or selected (the default)",
     )
+    p.add_argument("--explain", action="store_true", help="also score each word of each text: how it pushes the label")
     p.add_argument("--csv", type=Path, help="a CSV of texts to label")
     p.add_argument("--text-column", default="text", help="the CSV column holding the texts (default: text)")
     p.add_argument("--out", type=Path, help="where to write the labelled CSV (not the input file)")
