@@ -18,8 +18,16 @@ PAGES = [
     st.Page("app_pages/models.py", title="Models", icon=":material/monitoring:", url_path="models"),
     st.Page("app_pages/mistakes.py", title="Mistakes", icon=":material/report:", url_path="mistakes"),
 ]
-# Less empty space above the page than Streamlit's default (6rem), so a phone shows more of it.
-COMPACT = "<style>[data-testid='stMainBlockContainer'] { padding-top: 3rem; }</style>"
+# Less empty space above the page than Streamlit's default (6rem), so a phone shows more of it; the
+# example tweets ("Or try") wrap on a phone into rows as close as words, not a form's rows apart; and a
+# long unbroken value in the card (its SHA-256) wraps in its cell instead of widening the table past
+# the screen.
+COMPACT = (
+    "<style>[data-testid='stMainBlockContainer'] { padding-top: 3rem; }"
+    " .st-key-examples { row-gap: 0.25rem !important; column-gap: 0.75rem !important; }"
+    " .st-key-examples button { min-height: 1.75rem; padding-top: 0; padding-bottom: 0; }"
+    " .st-key-model_card td, .st-key-model_card td * { overflow-wrap: anywhere !important; }</style>"
+)
 
 st.set_page_config(page_title="Customer query or company reply?", page_icon="💬", layout="wide")
 page = st.navigation(PAGES, position="hidden")

@@ -14,8 +14,29 @@ from twcs_classifier.models import TextClassifier
 CSV_CHUNK_ROWS = 5_000
 NO_LABELS = "(none)"
 SHOWN_ROWS = 1_000
+# The encodings a CSV may be read in; UTF-8 (strict) unless the user picks another. (A comment,
+# not a string under the constant: Streamlit's magic would print a bare string on the page.)
 ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16")
-"""The encodings a CSV may be read in; UTF-8 (strict) unless the user picks another."""
+# The two downloads: (key, label, data and file name in the result, button type, what it is for).
+DOWNLOADS = (
+    (
+        "download_csv",
+        "Download the labelled CSV",
+        "csv",
+        "name",
+        "primary",
+        "Exact, for programs: every cell of your file as it was read, then the prediction columns.",
+    ),
+    (
+        "download_spreadsheet_csv",
+        "Download for a spreadsheet",
+        "spreadsheet_csv",
+        "spreadsheet_name",
+        "secondary",
+        "For Excel, LibreOffice or Google Sheets: cells they would run as formulas get a leading '.",
+    ),
+)
+ENCODING_FIX = "pick its encoding in the Encoding box above (latin-1 or cp1252 for files from older spreadsheets)"
 
 
 def read_upload(upload, encoding: str) -> pd.DataFrame | None:
@@ -25,7 +46,7 @@ def read_upload(upload, encoding: str) -> pd.DataFrame | None:
     key = (upload.file_id, encoding)
     if cached is None or cached[0] != key:
         try:
-            cached = (key, serving.read_csv_upload(upload, encoding, name=upload.name))
+            cached = (key, serving.read_csv_upload(upload, encoding, name=upload.name, encoding_fix=ENCODING_FIX))
         except PipelineError as err:
             cached = (key, err)
         st.session_state["csv_frame"] = cached
@@ -72,7 +93,7 @@ def page() -> None:
         "Text column", candidates, index=candidates.index(guess) if guess else 0, key=f"column_{upload.file_id}"
     )
     label_options = [NO_LABELS, *(c for c in serving.label_like_columns(frame) if c != column)]
-    label_guess = serving.guess_label_column(label_options[1:])
+    label_guess = serving.default_label_column(frame, column)
     label_column = st.selectbox(
         "Label column (optional)",
         label_options,
@@ -107,8 +128,9 @@ def label(
         frame,
         column,
         chunk_size=CSV_CHUNK_ROWS,
-        progress=lambda done, total: bar.progress(done / total, text=f"Labelled {done:,} of {total:,} rows"),
+        progress=lambda done, total: bar.progress(done / total, text=f"Read {done:,} of {total:,} rows"),
     )
+    bar.progress(1.0, text=labelled_line(result.counts))
     scores = serving.label_metrics(result, label_column) if label_column else None
     rows = pd.DataFrame({column: result.frame[column], **{c: result.output(c) for c in serving.OUTPUT_COLUMNS}})
     if label_column:
@@ -126,26 +148,43 @@ def label(
         "scores": scores,
         "rows": rows,
         "csv": serving.to_csv_bytes(result.frame),
+        "spreadsheet_csv": serving.to_csv_bytes(result.frame, spreadsheet=True),
         "name": app_view.labelled_filename(upload_name),
+        "spreadsheet_name": app_view.labelled_filename(upload_name, spreadsheet=True),
     }
+
+
+def labelled_line(counts: dict) -> str:
+    """How many rows got a label, and how many had no text to label."""
+    return f"Labelled {counts['labelled']:,} of {counts['rows']:,} rows; {counts['missing_text']:,} had no text."
 
 
 def show_result(done: dict) -> None:
     counts = done["counts"]
     st.subheader(f"Labelled by {done['model']}", anchor=False)
+    st.caption(labelled_line(counts))
     with st.container(key="csv_counts", horizontal=True):
         st.metric("Rows", f"{counts['rows']:,}")
         st.metric(LABEL_TEXT["inbound"], f"{counts['inbound']:,}")
         st.metric(LABEL_TEXT["outbound"], f"{counts['outbound']:,}")
         st.metric("Rows without text", f"{counts['missing_text']:,}")
-    st.download_button(
-        "Download the labelled CSV",
-        data=done["csv"],
-        file_name=done["name"],
-        mime="text/csv",
-        on_click="ignore",
-        key="download_csv",
-        type="primary",
+    with st.container(key="csv_downloads", horizontal=True):
+        for key, label, data, name, kind, says in DOWNLOADS:
+            st.download_button(
+                label,
+                data=done[data],
+                file_name=done[name],
+                mime="text/csv",
+                on_click="ignore",
+                key=key,
+                type=kind,
+                help=says,
+            )
+    st.caption(
+        "The labelled CSV is exact, for programs (pandas, this app, the command line): every cell comes back as "
+        "your file has it, texts starting with = + - or @ included. The file for a spreadsheet (`…_spreadsheet.csv`) "
+        "is for opening in Excel, LibreOffice or Google Sheets: a cell a spreadsheet would run as a formula starts "
+        "with an added `'`, so it is shown, never run (a program reading that file sees the `'`)."
     )
     if done["label_column"]:
         show_scores(done)
@@ -169,7 +208,7 @@ def show_scores(done: dict) -> None:
         show_confusion(scores["confusion"])
     with right:
         st.caption("Per class")
-        st.table(app_view.per_class_table(scores).style.format(app_view.format_metric))
+        st.table(app_view.style_figures(app_view.per_class_table(scores)))
 
 
 def show_rows(done: dict) -> None:
@@ -182,6 +221,7 @@ def show_rows(done: dict) -> None:
         order = st.selectbox("Order", list(app_view.SORT_ORDERS), key="csv_order", width=220)
         only_wrong = done["label_column"] is not None and st.checkbox("Only mistakes", key="csv_only_wrong")
     shown = app_view.view_rows(rows, (low, high), order, only_wrong)
+    shown = shown.assign(confidence=serving.shown_probability(shown["confidence"]))
     st.caption(
         f"{len(shown):,} of {len(rows):,} rows match"
         + (f"; the first {SHOWN_ROWS:,} are listed" if len(shown) > SHOWN_ROWS else "")

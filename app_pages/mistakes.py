@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import NAMED, get_model, paths, percent_column, show_highlight, word_scores
-from twcs_classifier import LABEL_TEXT, app_view, artifacts
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import SELECTED
 
@@ -65,7 +65,11 @@ def page() -> None:
     if shown.empty:
         return
     st.dataframe(
-        shown.assign(condition=shown["condition"].map(lambda c: CONDITIONS.get(c, c))),
+        shown.assign(
+            condition=shown["condition"].map(lambda c: CONDITIONS.get(c, c)),
+            confidence=serving.shown_probability(shown["confidence"]),
+            p_inbound=serving.shown_probability(shown["p_inbound"]),
+        ),
         hide_index=True,
         key="mistakes_table",
         column_order=["confidence", "truth", "text", "condition", "p_inbound"],

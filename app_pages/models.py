@@ -1,6 +1,7 @@
-"""The Models page: the compare table first (the served model marked), then per test
-condition the reliability diagram and every model's confusion matrix (and for the random
-split ROC and precision-recall), then every metric and the selected model's card."""
+"""The Models page: the compare table first (the served model marked) with compare's paired
+verdicts, every paired test and how to serve another model; then per test condition the
+reliability diagram and every model's confusion matrix (and for the random split ROC and
+precision-recall), then every metric and the selected model's card."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 
 from app_pages.common import NAMED, model_colour, paths, show_confusion
 from twcs_classifier import app_view, artifacts
+from twcs_classifier.compare import method_note, pair_rows
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import PRECISION_RECALL, ROC, reliability_plot
 
@@ -36,9 +38,11 @@ def reliability_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
         .mark_line(strokeDash=[4, 4], color="grey")
         .encode(x=alt.X("confidence:Q", scale=x), y=alt.Y("accuracy:Q", scale=y))
     )
+    # Both axis lines drawn and 0.50 under the left edge (not pushed right of it, as Vega does with the
+    # first label), so the diagonal is seen to start on the y axis, at (0.5, 0.5).
     base = alt.Chart(frame).encode(
-        x=alt.X("confidence:Q", title=AXIS_TITLES["confidence"], scale=x),
-        y=alt.Y("accuracy:Q", title=AXIS_TITLES["accuracy"], scale=y),
+        x=alt.X("confidence:Q", title=AXIS_TITLES["confidence"], scale=x, axis=alt.Axis(domain=True, labelFlush=False)),
+        y=alt.Y("accuracy:Q", title=AXIS_TITLES["accuracy"], scale=y, axis=alt.Axis(domain=True)),
         color=alt.Color("model:N", **model_colour()),
         tooltip=[
             "model",
@@ -85,12 +89,12 @@ def page() -> None:
     compare = artifacts.read_json_or_none(layout.compare_summary)
     if compare:
         st.caption(
-            f"From `{NAMED.compare_table}`: ranked by {compare['rank_by']}; F1 is macro-averaged; ECE is the "
-            "expected calibration error of the served probabilities (0 is perfect)."
+            f"From `{NAMED.compare_table}`: in order of {compare['rank_by']} (the figure alone: whether a lead "
+            "means anything is for the paired tests below to say); F1 is macro-averaged; ECE is the expected "
+            "calibration error of the served probabilities (0 is perfect)."
         )
         st.dataframe(app_view.compare_style(app_view.compare_table(compare)), key="compare_table")
-        for sentence in compare.get("verdicts", {"test": compare["verdict"]}).values():
-            (st.warning if sentence.startswith("Warning") else st.success)(sentence)
+        show_verdicts(compare)
 
     metrics = artifacts.load_metrics(layout, names)
     st.subheader("By test condition", anchor=False)
@@ -126,16 +130,38 @@ def page() -> None:
         f"`{NAMED.metrics_file('<model>')}`) and the seconds in `{NAMED.timing_file('<model>')}`"
     ):
         table = app_view.metrics_table(metrics)
-        st.dataframe(table.style.format(app_view.format_metric), key="metrics_table")
+        st.dataframe(app_view.style_figures(table, by="row"), key="metrics_table")
 
     st.subheader("The selected model's card", anchor=False)
     card = artifacts.read_json_or_none(layout.model_card)
     if card is None:
         st.info(f"There is no {layout.model_card.name} in {NAMED.selected}: the select stage writes it (`dvc repro`).")
         return
-    st.table(app_view.card_summary(card))
+    with st.container(key="model_card"):  # app.py's CSS wraps a long value (the SHA-256) inside its cell
+        st.table(app_view.card_summary(card))
     with st.expander(f"The whole card: {NAMED.model_card}"):
         st.json(card)
+
+
+def show_verdicts(compare: dict) -> None:
+    """compare's verdicts as it worded them (the overall one first; a warning where a model is
+    significantly better than the selected one), every paired test, and how to serve another
+    model."""
+    for sentence in [compare["verdict"], *compare.get("verdicts", {}).values()]:
+        (st.warning if sentence.startswith("Warning") else st.success)(sentence)
+    pairs = pair_rows(compare)
+    if pairs:
+        with st.expander(f"Every paired test ({len(pairs)}), from `{NAMED.compare_table}`"):
+            st.caption(method_note(compare))
+            st.dataframe(pd.DataFrame(pairs), hide_index=True, key="pairs_table")
+    st.info(
+        f"**Serving another model.** The app and the command line serve `{NAMED.selected}`: the model "
+        f"`select.model` in params.yaml names ({compare['selected']} now). To serve another, set `select.model` to "
+        "its name (or to `best`: the simplest model no other is significantly better than on validation) and run "
+        "`dvc repro` (only compare and select rerun); then reload this page. To try a model without serving it, "
+        "pick it in the Model box of the other pages, or run `python -m twcs_classifier predict --model <name> …`.",
+        icon=":material/swap_horiz:",
+    )
 
 
 def show_matrices(metrics: dict, condition: str) -> None:

@@ -1,13 +1,16 @@
-"""compare: rank the trained models -> metrics/compare.json and metrics/compare.md.
+"""compare: rank the trained models and test every pair on the same tweets ->
+metrics/compare.json and metrics/compare.md.
 
-Reads each model's metrics/details/<model>.json (never the timings, which change on every run).
-Params: compare.models, compare.rank_by, select.model.
+Reads each model's metrics/details/<model>.json (the figures; never the timings, which
+change on every run) and reports/predictions_<model>.parquet (every scored tweet, for the
+paired tests). Params: compare.models, compare.rank_by, compare.alpha, select.model.
 """
 
-from twcs_classifier.compare import compare
+from twcs_classifier.compare import compare, paired_tests_by_set
 from twcs_classifier.errors import run_stage
-from twcs_classifier.files import read_json, write_json, write_text
+from twcs_classifier.files import read_json, read_parquet, write_json, write_text
 from twcs_classifier.layout import Layout
+from twcs_classifier.paired import correct_by_set
 from twcs_classifier.params import load_params
 from twcs_classifier.selection import chosen_model
 
@@ -16,14 +19,18 @@ LAYOUT = Layout()
 
 def main() -> None:
     params = load_params()
-    metrics = {
-        name: read_json(LAYOUT.details_file(name), rebuild=f"dvc repro train@{name}") for name in params.compare.models
+    names = params.compare.models
+    metrics = {name: read_json(LAYOUT.details_file(name), rebuild=f"dvc repro train@{name}") for name in names}
+    predictions = {
+        name: read_parquet(LAYOUT.predictions_file(name), rebuild=f"dvc repro train@{name}") for name in names
     }
-    selection = chosen_model(params.select.model, metrics)
-    summary, table = compare(metrics, selection, params.compare.rank_by)
+    rank_by, alpha = params.compare.rank_by, params.compare.alpha
+    tests = paired_tests_by_set(metrics, correct_by_set(predictions), rank_by, alpha)
+    selection = chosen_model(params.select.model, metrics, tests.get("validation"))
+    summary, report = compare(metrics, selection, tests, rank_by, alpha)
     write_json(LAYOUT.compare_summary, summary)
-    write_text(LAYOUT.compare_table, table)
-    print(table)
+    write_text(LAYOUT.compare_table, report)
+    print(report)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Usage: python -m stages.train <model>   (a name under ``models`` in params.yaml)
 Params: base.seed, models.<model>.
 Writes models/<model>/, metrics/details/<model>.json (every number scoring gave),
 metrics/<model>.json (its headline: what `dvc metrics show` prints), plots/<model>/,
-reports/errors_<model>.csv and reports/timing_<model>.json (seconds; no stage reads them).
+reports/errors_<model>.csv, reports/predictions_<model>.parquet (every scored tweet's
+probability, for compare's paired tests) and reports/timing_<model>.json (seconds; no stage
+reads them).
 """
 
 import sys
@@ -13,7 +15,7 @@ import time
 
 from twcs_classifier.errors import PipelineError, run_stage
 from twcs_classifier.evaluation import eval_sets, evaluate_all, headline_metrics
-from twcs_classifier.files import atomic_dir, write_csv, write_json
+from twcs_classifier.files import atomic_dir, write_csv, write_json, write_parquet
 from twcs_classifier.layout import Layout
 from twcs_classifier.models import LabelledTexts, build_model
 from twcs_classifier.params import load_params
@@ -45,6 +47,7 @@ def main() -> None:
     for plot, rows in evaluation.plots.items():
         write_json(LAYOUT.plot_file(name, plot), rows)
     write_csv(LAYOUT.errors_file(name), evaluation.mistakes)
+    write_parquet(LAYOUT.predictions_file(name), evaluation.predictions)
     epochs = model.epochs_trained
     details = {
         **evaluation.metrics,

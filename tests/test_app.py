@@ -25,6 +25,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier.compare import pair_rows
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.files import escape_formula
 from twcs_classifier.layout import Layout
@@ -313,7 +314,8 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
     assert selectbox(at, "Label column (optional)").value == "(none)"
     at = label_csv(at)
     assert at.progress[0].value == 100
-    assert "Labelled 5 of 5 rows" in at.progress[0].proto.text
+    assert at.progress[0].proto.text == "Labelled 4 of 5 rows; 1 had no text."  # one row is blank
+    assert "Labelled 4 of 5 rows; 1 had no text." in messages(at.caption)
     assert at.subheader[0].value == f"Labelled by selected ({_card_model(project)})"
 
     frame = serving.read_csv_upload(io.BytesIO(csv_bytes(SMALL_CSV)))
@@ -327,16 +329,23 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
     }
     rows = at.dataframe[0].value  # the rows with a prediction, in file order
     assert rows["row"].tolist() == [1, 2, 4, 5] and rows["text"].tolist() == SMALL_CSV["text"].drop(2).tolist()
-    assert rows["confidence"].tolist() == pytest.approx(expected["confidence"].drop(2).tolist())
+    # Shown to 4 decimals, never 0 or 1 (as the command line prints them); the download has every digit.
+    assert rows["confidence"].tolist() == serving.shown_probability(expected["confidence"].drop(2)).tolist()
     assert "4 of 5 rows" in messages(at.caption)
 
     button = at.download_button(key="download_csv")
     assert button.proto.url and button.proto.ignore_rerun  # served; clicking it does not rerun the app
-    assert list(downloads) == ["tweets_labelled.csv"]
+    assert sorted(downloads) == ["tweets_labelled.csv", "tweets_labelled_spreadsheet.csv"]
+    got = pd.read_csv(io.BytesIO(downloads["tweets_labelled.csv"]), dtype=str, keep_default_na=False)
+    # The download for programs is exact: every input column as the file had it.
+    for column in SMALL_CSV.columns:
+        assert got[column].tolist() == frame[column].tolist(), column
+    assert got["text"][0] == "@AcmeMobile and how exactly am I meant to do that"
+    # The one for a spreadsheet escapes what a spreadsheet would run (a text starting with @).
+    safe = pd.read_csv(io.BytesIO(downloads["tweets_labelled_spreadsheet.csv"]), dtype=str, keep_default_na=False)
+    assert safe["text"].tolist() == [escape_formula(t) for t in frame["text"]]
+    assert safe["text"][0] == "'@AcmeMobile and how exactly am I meant to do that"
     got = pd.read_csv(io.BytesIO(downloads["tweets_labelled.csv"]), dtype={"tweet_id": str, "author_id": str})
-    # Texts starting with @ (a formula in a spreadsheet) are written with a leading quote.
-    assert got["text"].fillna("").tolist() == [escape_formula(t) for t in SMALL_CSV["text"]]
-    assert got["text"][0] == "'@AcmeMobile and how exactly am I meant to do that"
     assert got["predicted_label"].fillna("").tolist() == expected["predicted_label"].fillna("").tolist()
     assert got["p_inbound"].tolist() == pytest.approx(expected["p_inbound"].tolist(), nan_ok=True)
     assert got["p_outbound"].tolist() == pytest.approx(expected["p_outbound"].tolist(), nan_ok=True)
@@ -349,11 +358,12 @@ def test_a_latin1_csv_needs_its_encoding_and_is_written_back_as_utf8(
     data = 'text,x\n"@SNCF Où est mon train? Très déçu, ça fait 2 h",1\n"Merci, à bientôt",2\n'
     at = upload(open_app("A CSV"), "français.csv", data.encode("latin-1"))
     assert "not valid utf-8: byte 0xf9 at line 2, byte 9" in messages(at.error)  # nothing garbled silently
+    assert "Encoding box" in messages(at.error) and "--encoding" not in messages(at.error)  # the app's fix
     at.selectbox(key="csv_encoding").set_value("latin-1").run()
     at = label_csv(at)
     assert not at.error and counts(at)["Rows"] == 2
     got = pd.read_csv(io.BytesIO(downloads["français_labelled.csv"]))
-    assert got["text"].tolist() == ["'@SNCF Où est mon train? Très déçu, ça fait 2 h", "Merci, à bientôt"]
+    assert got["text"].tolist() == ["@SNCF Où est mon train? Très déçu, ça fait 2 h", "Merci, à bientôt"]
     assert set(got["predicted_label"]) <= {"inbound", "outbound"}
 
 
@@ -403,7 +413,7 @@ def test_a_label_column_can_be_chosen_and_another_model_picked(project: Path) ->
     expected = serving.predict_dataframe(model, serving.read_csv_upload(io.BytesIO(csv_bytes(data))), "text").frame
     want = classification_metrics(data["gold"].eq("inbound").astype(int), expected["p_inbound"].to_numpy())
     assert {m.label: m.value for m in at.metric}["Accuracy"] == app_view.format_rate(round(want["accuracy"] * 4), 4)
-    assert at.dataframe[-1].value["confidence"].tolist() == pytest.approx(expected["confidence"].tolist())
+    assert at.dataframe[-1].value["confidence"].tolist() == serving.shown_probability(expected["confidence"]).tolist()
 
 
 def test_blank_cells_get_no_label_and_are_counted(project: Path, downloads: dict[str, bytes]) -> None:
@@ -483,10 +493,13 @@ def test_100k_rows_are_labelled(project: Path, downloads: dict[str, bytes]) -> N
 def test_models_page_shows_the_compare_table_charts_per_condition_and_the_card(project: Path) -> None:
     at = open_app("Models")
     compare = artifacts.read_json_or_none(project / "metrics" / "compare.json")
-    shown = [m.value for m in [*at.success, *at.warning]]
-    assert sorted(shown) == sorted(compare["verdicts"].values())
-    for sentence in compare["verdicts"].values():  # a warning exactly where the selected model does not win
+    shown = [m.value for m in [*at.success, *at.warning]]  # compare's verdicts as compare worded them
+    assert sorted(shown) == sorted([compare["verdict"], *compare["verdicts"].values()])
+    for sentence in shown:  # a warning exactly where a model is significantly better than the selected one
         assert (sentence in [m.value for m in at.warning]) == sentence.startswith("Warning")
+    # Every paired test, as compare.md lists it, and how to serve another model.
+    assert at.dataframe[1].value.to_dict("records") == pair_rows(compare)
+    assert any("select.model" in m.value and "dvc repro" in m.value for m in at.info)
 
     # First the compare table: every model in rank order, the served one marked.
     table = at.dataframe[0].value
@@ -519,7 +532,7 @@ def test_models_page_shows_the_compare_table_charts_per_condition_and_the_card(p
         assert matrix.value.loc["actual inbound", "predicted inbound"].startswith(f"{counts['tp']:,} (")
 
     # The full metrics table, behind an expander.
-    full = at.dataframe[1].value
+    full = at.dataframe[2].value
     assert sorted(full.columns) == sorted(MODELS)
     layout = Layout(project)
     for name in MODELS:
@@ -534,6 +547,7 @@ def test_models_page_shows_the_compare_table_charts_per_condition_and_the_card(p
 
     card = at.table[-1].value
     assert card.loc["model"].iloc[0] == _card_model(project)
+    assert card.loc["paired verdict"].iloc[0] == compare["verdict"]
     assert at.json[0].value
 
 

@@ -118,6 +118,7 @@ def test_labelled_filename() -> None:
     assert app_view.labelled_filename("tweets.csv") == "tweets_labelled.csv"
     assert app_view.labelled_filename("") == "tweets_labelled.csv"
     assert app_view.labelled_filename("a.b.csv") == "a.b_labelled.csv"
+    assert app_view.labelled_filename("a.csv", spreadsheet=True) == "a_labelled_spreadsheet.csv"
 
 
 METRICS = {
@@ -157,19 +158,29 @@ def test_metrics_table_puts_models_side_by_side_test_first() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"),
+    ("value", "whole", "shown"),
     [
-        (2450.0, "2450"),
-        (0.9865306122, "0.98653"),
-        (0.0, "0"),
-        (8.23, "8.23"),
-        (math.nan, "–"),
-        (0.00001234, "1.23e-05"),
-        (12345.678, "12345.678"),
+        (0.9865306122, False, "0.9865"),
+        (0.935, False, "0.9350"),
+        (0.93499, False, "0.9350"),
+        (1.0, False, "1.0000"),
+        (0.00001234, False, "0.0000"),
+        (8.23, False, "8.2300"),
+        (2450.0, True, "2450"),
+        (math.nan, False, "–"),
+        (None, True, "–"),
     ],
 )
-def test_format_metric_rounds_like_dvc(value: float, shown: str) -> None:
-    assert app_view.format_metric(value) == shown
+def test_format_metric_gives_every_figure_four_decimals(value: float, whole: bool, shown: str) -> None:
+    assert app_view.format_metric(value, whole) == shown
+
+
+def test_figures_side_by_side_share_one_format() -> None:
+    table = pd.DataFrame({"rank": [1, 2], "f1": [0.935, 0.93499], "n": [2400.0, math.nan]}, index=["a", "b"])
+    html = app_view.style_figures(table).to_html()
+    assert ">0.9350<" in html and ">0.935<" not in html and ">2400<" in html and ">1<" in html and ">–<" in html
+    rows = app_view.style_figures(table.T, by="row").to_html()
+    assert ">0.9350<" in rows and ">2400<" in rows and ">2.0000<" not in rows
 
 
 def test_thin_keeps_the_ends() -> None:
@@ -316,13 +327,17 @@ def test_card_summary_shows_the_headline_facts() -> None:
         "model": "gru",
         "params": {"kind": "recurrent"},
         "metrics": {"test": {"accuracy": 0.97346938, "f1_macro": 0.9734, "roc_auc": 0.9956, "n": 2450}},
-        "comparison": {"rank": 3, "rank_by": "test.f1_macro"},
-        "selection": {"model": "gru", "rule": "named", "reason": "select.model names gru"},
+        "comparison": {"rank": 3, "rank_by": "test.f1_macro", "verdict": "gru is not significantly worse than any"},
+        "selection": {"model": "gru", "rule": "named", "reason": "select.model in params.yaml names gru"},
         "seed": 42,
+        "data_fingerprint": {"sha256_of_split_files": "0123456789abcdef" * 4},
     }
     summary = app_view.card_summary(card)["value"]
-    assert summary["chosen because"] == "select.model names gru"
+    assert summary["chosen because"] == "select.model in params.yaml names gru"
+    assert summary["paired verdict"] == "gru is not significantly worse than any"
     assert summary["model"] == "gru" and summary["kind"] == "recurrent"
-    assert summary["rank"] == "3 by test.f1_macro"
-    assert summary["test accuracy"] == "0.97347" and summary["test tweets"] == "2450"
+    assert summary["rank by the figure"] == "3 by test.f1_macro"
+    assert summary["test accuracy"] == "0.9735" and summary["test F1 (macro)"] == "0.9734"
+    assert summary["test tweets"] == "2450" and summary["seed"] == "42"
     assert summary["created"] == "–"
+    assert summary.filter(like="SHA-256").iloc[0] == "0123456789abcdef" * 4  # whole: all 64 digits

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import yaml
 from conftest import write_json
 from test_app_view import METRICS
 
 from twcs_classifier import artifacts
+from twcs_classifier.files import write_csv
 from twcs_classifier.layout import Layout
 
 
@@ -80,20 +82,9 @@ def test_load_metrics_reads_the_details_and_the_timings(tmp_path: Path) -> None:
 def test_read_mistakes(tmp_path: Path) -> None:
     paths = Layout(tmp_path)
     assert artifacts.read_mistakes(paths, "gru") is None
-    paths.errors_file("gru").parent.mkdir(parents=True)
-    paths.errors_file("gru").write_text(
-        "condition,tweet_id,text,truth,predicted,p_inbound,confidence\n"
-        'test,0012,"@1 sorry, DM us ^BB",inbound,outbound,0.01,0.99\n'
-    )
+    row = {"condition": "test", "tweet_id": "0012", "truth": "inbound", "predicted": "outbound"}
+    texts = ["@1 sorry, DM us ^BB", "'=SUM(A1)", "=1+2", '-"quoted"\r\nline']
+    rows = [{**row, "text": t, "p_inbound": 0.01, "confidence": 0.99} for t in texts]
+    write_csv(paths.errors_file("gru"), pd.DataFrame(rows))  # as the train stage writes it
     got = artifacts.read_mistakes(paths, "gru")
-    assert got.to_dict("records") == [
-        {
-            "condition": "test",
-            "tweet_id": "0012",
-            "text": "@1 sorry, DM us ^BB",
-            "truth": "inbound",
-            "predicted": "outbound",
-            "p_inbound": 0.01,
-            "confidence": 0.99,
-        }
-    ]
+    assert got.to_dict("records") == rows  # every tweet exactly as it was (the ids as text)

@@ -114,7 +114,7 @@ def write(path: Path, data: bytes) -> Path:
     return path
 
 
-def test_a_csv_is_labelled_safely(capsys, model_dir: Path, tmp_path: Path) -> None:
+def test_a_csv_is_labelled_exactly_or_for_a_spreadsheet(capsys, model_dir: Path, tmp_path: Path) -> None:
     src = write(
         tmp_path / "in.csv",
         "id,text,confidence\n1,@Delta where is my bag 😡,high\n2,   ,low\n3,=cmd|' /C calc'!A0,x\n4,,y\n".encode(),
@@ -126,6 +126,7 @@ def test_a_csv_is_labelled_safely(capsys, model_dir: Path, tmp_path: Path) -> No
     assert json.loads(out) == {
         "out": str(tmp_path / "out.csv"),
         "rows": 4,
+        "labelled": 2,
         "inbound": 1,
         "outbound": 1,
         "missing_text": 2,
@@ -141,9 +142,64 @@ def test_a_csv_is_labelled_safely(capsys, model_dir: Path, tmp_path: Path) -> No
         "confidence_1",
     ]
     assert got["confidence"].tolist() == ["high", "low", "x", "y"]  # the input column is kept
-    assert got["text"].tolist() == ["'@Delta where is my bag 😡", "   ", "'=cmd|' /C calc'!A0", ""]
+    assert got["text"].tolist() == ["@Delta where is my bag 😡", "   ", "=cmd|' /C calc'!A0", ""]  # exactly
     assert got["predicted_label"].tolist()[1::2] == ["", ""]
     assert (tmp_path / "out.csv").stat().st_mode & 0o777 != 0o600 and not stale.exists()
+
+    args = ("--model-dir", str(model_dir), "--csv", str(src), "--out", str(tmp_path / "excel.csv"))
+    code, _, err = cli(capsys, *args, "--spreadsheet-safe")
+    assert code == 0, err
+    safe = pd.read_csv(tmp_path / "excel.csv", dtype=str, keep_default_na=False)  # the byte-order mark is read
+    assert safe["text"].tolist() == ["'@Delta where is my bag 😡", "   ", "'=cmd|' /C calc'!A0", ""]
+    assert safe["predicted_label"].tolist() == got["predicted_label"].tolist()
+
+
+# Texts a spreadsheet would run, quotes, line breaks (LF, CRLF, a bare CR), spaces, unicode, and
+# ids with leading zeros: a program reading the labelled CSV gets every one back as it was.
+ROUND_TRIP = pd.DataFrame(
+    {
+        "tweet_id": ["0012", "13", "0", "15", "16", "17", "18", "19"],
+        "text": [
+            '=HYPERLINK("http://x") @Delta where is my bag',
+            "+1 @AmazonHelp my order is late",
+            "-2 @12 sorry, please DM us",
+            "@34 we can help, DM us",
+            'He said "hi",\nthen left\r\nand @Delta lost it\rtoo',
+            "  @Delta où est mon sac 😡  ",
+            "'@quoted already",
+            "",
+        ],
+        "inbound": ["True", "True", "False", "False", "True", "True", "1", "0"],
+    }
+)
+
+
+def test_a_labelled_csv_reads_back_exactly_and_relabels_the_same(capsys, model_dir: Path, tmp_path: Path) -> None:
+    src, out, again = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "again.csv"
+    ROUND_TRIP.to_csv(src, index=False)
+    code, stdout, err = cli(capsys, "--model-dir", str(model_dir), "--csv", str(src), "--out", str(out))
+    assert code == 0, err
+    summary = json.loads(stdout)
+    given = pd.read_csv(src, dtype=str, keep_default_na=False)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    for column in ROUND_TRIP.columns:  # byte for byte, as the input file has them
+        assert got[column].tolist() == given[column].tolist() == ROUND_TRIP[column].tolist(), column
+    # The inbound column is recognised and scored, as in the app (one function: serving.label_metrics).
+    table = serving.predict_dataframe(serving.load_selected(model_dir), serving.read_csv_upload(src), "text")
+    scores = serving.label_metrics(table, "inbound")
+    assert summary["label_column"] == "inbound" and summary["rows_scored"] == 7 == scores["rows_scored"]
+    assert summary["accuracy"] == round(scores["accuracy"], 4) and summary["f1_macro"] == round(scores["f1_macro"], 4)
+
+    code, stdout, err = cli(capsys, "--model-dir", str(model_dir), "--csv", str(out), "--out", str(again))
+    assert code == 0, err
+    relabelled = pd.read_csv(again, dtype=str, keep_default_na=False)
+    assert relabelled["predicted_label_1"].tolist() == got["predicted_label"].tolist()
+    assert relabelled["p_inbound_1"].tolist() == got["p_inbound"].tolist()  # every digit, too
+    assert json.loads(stdout)["accuracy"] == summary["accuracy"]
+    args = ("--model-dir", str(model_dir), "--csv", str(src), "--out", str(again))
+    code, stdout, _ = cli(capsys, *args, "--label-column", "")  # none: no figures
+    assert code == 0 and "accuracy" not in json.loads(stdout)
+    failed(cli(capsys, *args, "--label-column", "gold"), "the CSV has no column 'gold'")
 
 
 def test_latin1_needs_its_encoding(capsys, model_dir: Path, tmp_path: Path) -> None:
@@ -154,7 +210,7 @@ def test_latin1_needs_its_encoding(capsys, model_dir: Path, tmp_path: Path) -> N
     assert not out.exists()
     code, _, err = cli(capsys, *args, "--encoding", "latin-1")
     assert code == 0, err
-    assert pd.read_csv(out)["text"].tolist() == ["'@SNCF où est mon train"]
+    assert pd.read_csv(out)["text"].tolist() == ["@SNCF où est mon train"]
 
 
 @pytest.mark.parametrize(
@@ -209,7 +265,7 @@ def test_model_by_name(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: p
     row = json.loads(capsys.readouterr().out)
     model = serving.load_named("logreg")
     expected = serving.predict(model, ["@Delta where is my bag"])[0]
-    assert row["label"] == expected.label and row["p_inbound"] == round(expected.p_inbound, 4)
+    assert row["label"] == expected.label and row["p_inbound"] == serving.shown_probability(expected.p_inbound)
     failed(cli(capsys, "--model", "logreg", "  "), "text #1 of 1 is blank")  # a model by name refuses blanks too
 
 
@@ -284,4 +340,4 @@ def test_a_csv_by_model_name_in_its_encoding_with_a_progress_bar(
     code, stdout, err = cli(capsys, *args, "--encoding", "latin-1")
     assert code == 0, err
     assert json.loads(stdout)["missing_text"] == 1 and "2/2" in err
-    assert pd.read_csv(out)["text"].tolist()[0] == "'@SNCF où est mon train"
+    assert pd.read_csv(out)["text"].tolist()[0] == "@SNCF où est mon train"

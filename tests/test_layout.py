@@ -125,6 +125,7 @@ def test_compare_and_select_depend_on_every_compared_model() -> None:
     stages = dvc_stages()
     for name in MODELS:
         assert posix(LAYOUT.details_file(name)) in stages["compare"]["deps"], name
+        assert posix(LAYOUT.predictions_file(name)) in stages["compare"]["deps"], name  # the paired tests
         assert posix(LAYOUT.details_file(name)) in stages["select"]["deps"], name
         assert posix(LAYOUT.model_dir(name)) in stages["select"]["deps"], name
 

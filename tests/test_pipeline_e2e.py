@@ -142,6 +142,12 @@ def test_train_outputs(built_project: Path, model: str) -> None:
     assert (errors["truth"] != errors["predicted"]).all()
     for _, group in errors.groupby("condition"):
         assert group["confidence"].is_monotonic_decreasing and len(group) <= 25
+    # Every scored tweet's probability, for compare's paired tests: the metrics come from these.
+    predictions = pd.read_parquet(built_project / f"reports/predictions_{model}.parquet")
+    assert list(predictions.columns) == ["set", "tweet_id", "label", "p_inbound"]
+    for split, rows in predictions.groupby("set"):
+        right = ((rows["p_inbound"] >= 0.5).astype(int) == rows["label"]).mean()
+        assert len(rows) == details[split]["n"] and right == pytest.approx(details[split]["accuracy"]), split
 
 
 def test_gru_reaches_097_on_every_real_test_condition_but_masked_text(built_project: Path) -> None:
@@ -178,10 +184,15 @@ def test_compare_and_select_outputs(built_project: Path) -> None:
     assert set(summary["models"]) == set(MODELS) and summary["selected"] == "gru"
     table = (built_project / "metrics/compare.md").read_text()
     assert summary["verdict"] in table and "**gru**" in table
-    assert set(summary["winners"]) == {"test", "test_unseen_brands", "test_masked"}
+    assert set(summary["verdicts"]) == {"test", "test_unseen_brands", "test_masked"}
     assert all(sentence in table for sentence in summary["verdicts"].values())
+    pairs = len(MODELS) * (len(MODELS) - 1) // 2  # every pair of models on every scored set
+    assert {s: len(tests) for s, tests in summary["pairs"].items()} == {
+        s: pairs for s in ("validation", "test", "test_unseen_brands", "test_masked")
+    }
     card = read(built_project, "models/selected/model_card.json")
     assert card["model"] == "gru" and card["comparison"]["verdict"] == summary["verdict"]
+    assert card["comparison"]["verdicts"] == summary["verdicts"] and "names gru" in card["selection"]["reason"]
     assert card["metrics"]["test"] == read(built_project, "metrics/details/gru.json")["test"]
     assert card["params"] == {"kind": "recurrent", **read(built_project, "models/gru/model.json")["params"]}
     assert len(card["data_fingerprint"]["sha256_of_split_files"]) == 64

@@ -1,8 +1,9 @@
 """The serving path: reading a user's CSV strictly, which columns can hold tweets, blank
-texts, output columns and spreadsheet-safe CSV."""
+texts, output columns, and the CSV written: exact by default, escaped for a spreadsheet on request."""
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 
@@ -12,7 +13,7 @@ import pytest
 
 from twcs_classifier import serving
 from twcs_classifier.errors import PipelineError
-from twcs_classifier.files import to_csv_bytes, unescape_formula
+from twcs_classifier.files import to_csv_bytes
 from twcs_classifier.metrics import classification_metrics
 from twcs_classifier.models import TextClassifier
 from twcs_classifier.text import is_blank
@@ -55,7 +56,10 @@ def test_a_csv_is_read_as_strict_utf8_naming_the_line_and_byte() -> None:
     data = 'text,n\n"@Delta où est mon sac 😡",1\n'.encode() + b"caf\xe9,2\n"
     with pytest.raises(PipelineError, match=r"not valid utf-8: byte 0xe9 at line 3, byte 4") as err:
         serving.read_csv_upload(io.BytesIO(data))
-    assert "--encoding" in str(err.value)
+    assert "--encoding" in str(err.value)  # the command line's way to give the encoding, by default
+    with pytest.raises(PipelineError, match="or pick it in the box") as err:
+        serving.read_csv_upload(io.BytesIO(data), encoding_fix="pick it in the box")  # the app's
+    assert "--encoding" not in str(err.value)
     latin = serving.read_csv_upload(io.BytesIO("text\ncafé\n".encode("latin-1")), encoding="latin-1")
     assert latin["text"].tolist() == ["café"]
     assert serving.read_csv_upload(io.BytesIO("\ufefftext\n😡\n".encode()))["text"].tolist() == ["😡"]  # BOM
@@ -116,7 +120,7 @@ def test_blank_text_gets_no_prediction_anywhere() -> None:
     frame = pd.DataFrame({"text": ["help me", "   ", None, "", "thanks"]})
     table = serving.predict_dataframe(model, frame, "text")
     assert table.frame["predicted_label"].fillna("").tolist() == ["inbound", "", "", "", "outbound"]
-    assert table.counts == {"rows": 5, "inbound": 1, "outbound": 1, "missing_text": 3}
+    assert table.counts == {"rows": 5, "labelled": 2, "inbound": 1, "outbound": 1, "missing_text": 3}
 
 
 def test_output_columns_never_overwrite_input_columns() -> None:
@@ -135,14 +139,19 @@ def test_output_columns_never_overwrite_input_columns() -> None:
     assert table.frame["predicted_label_1"].tolist() == ["inbound", "outbound"]
 
 
-def test_formula_like_cells_are_escaped_in_every_csv_written() -> None:
-    frame = pd.DataFrame(
-        {
-            "text": ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "＝1", "fine", "-1.5"],
-            "n": [1, 2, 3, 4, 5, 6, 7, 8, 9],
-        }
-    )
-    got = pd.read_csv(io.BytesIO(to_csv_bytes(frame)), dtype=str, keep_default_na=False)
+TRICKY = ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "＝1", "fine", "-1.5", "'quoted"]
+
+
+def test_a_csv_is_exact_by_default_and_escaped_for_a_spreadsheet_on_request() -> None:
+    frame = pd.DataFrame({"text": TRICKY, "n": range(1, len(TRICKY) + 1), "=cmd": "a"})
+    exact = to_csv_bytes(frame)
+    got = pd.read_csv(io.BytesIO(exact), dtype=str, keep_default_na=False)
+    assert got["text"].tolist() == TRICKY and list(got.columns) == ["text", "n", "=cmd"]
+    assert not exact.startswith(codecs.BOM_UTF8)
+
+    safe = to_csv_bytes(frame, spreadsheet=True)
+    assert safe.startswith(codecs.BOM_UTF8)  # so a spreadsheet reads it as UTF-8
+    got = pd.read_csv(io.BytesIO(safe), dtype=str, keep_default_na=False)
     assert got["text"].tolist() == [
         '\'=HYPERLINK("http://x")',
         "'+1+2",
@@ -153,13 +162,9 @@ def test_formula_like_cells_are_escaped_in_every_csv_written() -> None:
         "'＝1",
         "fine",
         "-1.5",
+        "'quoted",
     ]
-    assert got["n"].tolist() == [str(i) for i in range(1, 10)]
-    assert list(pd.read_csv(io.BytesIO(to_csv_bytes(pd.DataFrame({"=cmd": ["a"]})))).columns) == ["'=cmd"]
-    # Read back (the Mistakes page reads reports/errors_<model>.csv): every cell as it was given,
-    # and a text that itself starts with a quote is left alone.
-    assert [unescape_formula(t) for t in got["text"]] == frame["text"].tolist()
-    assert unescape_formula("'quoted") == "'quoted" and unescape_formula("'") == "'"
+    assert got["n"].tolist() == [str(i) for i in range(1, len(TRICKY) + 1)] and list(got.columns)[-1] == "'=cmd"
 
 
 # -- a label column: how right the model is ------------------------------------------------------------

@@ -39,16 +39,30 @@ examples:
   {PROG} predict --explain "@115712 Sorry to hear that! ^JK"
   {PROG} predict --csv tweets.csv --text-column text --out tweets_labelled.csv
   {PROG} predict --csv export.csv --encoding latin-1 --out export_labelled.csv
+  {PROG} predict --csv tweets.csv --out for_excel.csv --spreadsheet-safe
 """
 PREDICT_NOTES = """
 Each text gets one JSON line: label (inbound: a customer query; outbound: a company reply),
-label_text, confidence (the probability of that label) and p_inbound; a blank text (nothing
-left once normalised) is an error (exit 2). --explain adds words: each word as the model reads
-it and its Shapley value, how far it pushes the log-odds of inbound (positive: towards
-inbound, negative: towards outbound; they add up to the log-odds of the text minus those of
-an empty text). A CSV (strict UTF-8 unless --encoding says otherwise) gets the columns
-predicted_label, p_inbound, p_outbound and confidence, with a suffix (_1) where it has such
-a column already; blank rows get none and are counted.
+label_text, confidence (the probability of that label) and p_inbound; probabilities are
+shown to 4 decimals and kept within 0.0001..0.9999 (a model is never certain). A blank text
+(nothing left once normalised) is an error (exit 2). --explain adds words: each word as the
+model reads it and its Shapley value, how far it pushes the log-odds of inbound (positive:
+towards inbound, negative: towards outbound; they add up to the log-odds of the text minus
+those of an empty text).
+
+A CSV (strict UTF-8 unless --encoding says otherwise) gets the columns predicted_label,
+p_inbound, p_outbound and confidence (every digit), with a suffix (_1) where it has such a
+column already; blank rows get none and are counted. One JSON line sums it up: rows,
+labelled, inbound, outbound, missing_text and, when the file has a label column (one named
+inbound, label, is_inbound, truth or class whose values read as True/False, 1/0 or
+inbound/outbound; or --label-column), its name, rows_scored, accuracy and f1_macro.
+
+Which file is which: by default --out is exact, for programs: every input cell comes back as
+it was read (a text starting with = + - or @ included), so pandas or this command read back
+what you gave. --spreadsheet-safe writes a file for opening in a spreadsheet instead: cells a
+spreadsheet would run as formulas (starting with = + - @, tab or carriage return) get a leading
+' and the file starts with a UTF-8 byte-order mark; a program reading it sees that '.
+
 --model names a model the pipeline trained (models/<name>) or "selected", the default;
 --model-dir (or $TWCS_MODEL_DIR) points at a saved model anywhere.
 """
@@ -86,7 +100,7 @@ def _progress_bar(mode: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from .serving import explain, predict, predict_csv
+    from .serving import explain, predict, predict_csv, shown_probability
 
     check_arguments(args.text)
     if args.csv:
@@ -98,8 +112,17 @@ def _predict(args: argparse.Namespace) -> int:
             )
         model = _load(args)
         with _progress_bar(args.progress) as progress:
-            counts = predict_csv(model, args.csv, args.text_column, args.out, encoding=args.encoding, progress=progress)
-        print(json.dumps({"out": str(args.out), **counts}))
+            summary = predict_csv(
+                model,
+                args.csv,
+                args.text_column,
+                args.out,
+                encoding=args.encoding,
+                progress=progress,
+                spreadsheet=args.spreadsheet_safe,
+                **({} if args.label_column is None else {"label_column": args.label_column or None}),
+            )
+        print(json.dumps({"out": str(args.out), **summary}, ensure_ascii=False))
         return 0
     if not args.text:
         raise PipelineError(
@@ -111,8 +134,8 @@ def _predict(args: argparse.Namespace) -> int:
             "text": text,
             "label": pred.label,
             "label_text": pred.label_text,
-            "confidence": round(pred.confidence, 4),
-            "p_inbound": round(pred.p_inbound, 4),
+            "confidence": shown_probability(pred.confidence),
+            "p_inbound": shown_probability(pred.p_inbound),
         }
         if args.explain:
             line["words"] = [[token, round(score, 4)] for token, score in explain(model, text)]
@@ -159,7 +182,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--explain", action="store_true", help="also score each word of each text: how it pushes the label")
     p.add_argument("--csv", type=Path, help="a CSV of texts to label")
     p.add_argument("--text-column", default="text", help="the CSV column holding the texts (default: text)")
-    p.add_argument("--out", type=Path, help="where to write the labelled CSV (not the input file)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="where to write the labelled CSV (not the input file); exact, for programs, unless --spreadsheet-safe",
+    )
+    p.add_argument(
+        "--spreadsheet-safe",
+        action="store_true",
+        help="write --out for a spreadsheet: formula-like cells get a leading ' (not for reading back by a program)",
+    )
+    p.add_argument(
+        "--label-column",
+        metavar="NAME",
+        default=None,
+        help="the CSV column that says which tweets are customer queries, to score the labels against "
+        '(default: one named like inbound or label, if any; "" for none)',
+    )
     p.add_argument(
         "--encoding", default="utf-8", help="the encoding of the --csv file (default: utf-8, strictly; e.g. latin-1)"
     )

@@ -185,15 +185,20 @@ def reading_note(n_tokens: int, read: int | None) -> str | None:
 
 
 def legend_html() -> str:
-    """A one-line key to the colours of :func:`highlight_html`."""
+    """A key to the colours of :func:`highlight_html`: two chips and a note. Each chip keeps its
+    words on one line (a narrow screen wraps between the chips, never inside one)."""
     inbound = _rgba(INBOUND_RGB, 0.6)
     outbound = _rgba(OUTBOUND_RGB, 0.6)
-    style = "padding: 0.1em 0.4em; border-radius: 0.3em;"
+    chip = (
+        "padding: 0.1em 0.4em; border-radius: 0.3em; margin-right: 0.3em; white-space: nowrap; display: inline-block;"
+    )
     return (
-        f'<div class="twcs-legend" style="font-size: 0.875em;"><span style="background-color: {inbound}; {style}">'
-        f"towards {html.escape(LABEL_TEXT['inbound'])}</span> &nbsp; "
-        f'<span style="background-color: {outbound}; {style}">'
-        f"towards {html.escape(LABEL_TEXT['outbound'])}</span> &nbsp; stronger colour, stronger push</div>"
+        '<div class="twcs-legend" style="font-size: 0.875em; line-height: 1.9;">'
+        f'<span class="twcs-chip" style="background-color: {inbound}; {chip}">'
+        f"towards {html.escape(LABEL_TEXT['inbound'])}</span> "
+        f'<span class="twcs-chip" style="background-color: {outbound}; {chip}">'
+        f"towards {html.escape(LABEL_TEXT['outbound'])}</span> "
+        '<span style="white-space: nowrap;">stronger colour, stronger push</span></div>'
     )
 
 
@@ -206,10 +211,11 @@ def importance_frame(scores: Sequence[tuple[str, float]], top: int = 10) -> pd.D
 
 
 # -- a CSV ----------------------------------------------------------------------------------------
-def labelled_filename(upload_name: str) -> str:
-    """The download's name: ``tweets.csv -> tweets_labelled.csv``."""
+def labelled_filename(upload_name: str, spreadsheet: bool = False) -> str:
+    """The download's name: ``tweets.csv -> tweets_labelled.csv`` (exact, for programs), or
+    ``tweets_labelled_spreadsheet.csv`` (formulas escaped, for a spreadsheet)."""
     stem = Path(upload_name or "tweets").stem or "tweets"
-    return f"{stem}_labelled.csv"
+    return f"{stem}_labelled{'_spreadsheet' if spreadsheet else ''}.csv"
 
 
 # -- models page --------------------------------------------------------------------------------
@@ -249,15 +255,35 @@ def metrics_table(metrics: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     return table
 
 
-def format_metric(value: float) -> str:
-    """A metric as ``dvc metrics show`` prints it: whole numbers without decimals, others
-    rounded to 5 decimals (tiny ones in scientific notation); a missing value as a dash."""
-    if value is None or math.isnan(value):
+FIGURE_DECIMALS = 4
+"""Every figure the app shows in a table has this many decimals (compare.md's too), so
+figures side by side line up: ``0.9350`` beside ``0.9350``, never ``0.935`` beside ``0.93499``."""
+
+
+def format_metric(value: float | None, whole: bool = False) -> str:
+    """A figure as the app's tables show it: with :data:`FIGURE_DECIMALS` decimals, or with
+    none when ``whole`` (a count); a missing value as a dash."""
+    if value is None or math.isnan(float(value)):
         return "–"
-    value = float(value)
-    if value.is_integer():
-        return f"{value:.0f}"
-    return str(round(value, 5)) if abs(value) >= 1e-4 else f"{value:.2e}"
+    return f"{float(value):.0f}" if whole else f"{float(value):.{FIGURE_DECIMALS}f}"
+
+
+def _all_whole(values: Iterable[Any]) -> bool:
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return bool(finite) and all(v.is_integer() for v in finite)
+
+
+def style_figures(table: pd.DataFrame, by: str = "column") -> Any:
+    """``table`` styled for the page with one format per column (``by="column"``) or per row
+    (``"row"``): whole numbers when every figure of it is one (counts, ranks), else
+    :data:`FIGURE_DECIMALS` decimals for all of it (:func:`format_metric`)."""
+    styler = table.style
+    for label in table.columns if by == "column" else table.index:
+        values = table[label] if by == "column" else table.loc[label]
+        subset = pd.IndexSlice[:, [label]] if by == "column" else pd.IndexSlice[[label], :]
+        whole = _all_whole(values)
+        styler = styler.format(lambda v, whole=whole: format_metric(v, whole), subset=subset)
+    return styler
 
 
 def thin(frame: pd.DataFrame, max_points: int) -> pd.DataFrame:
@@ -316,10 +342,10 @@ def compare_table(summary: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def compare_style(table: pd.DataFrame) -> Any:
-    """:func:`compare_table` for the page: figures as ``dvc metrics show`` prints them, the
-    served model's row tinted."""
+    """:func:`compare_table` for the page: figures with four decimals (ranks whole), the served
+    model's row tinted."""
     tint = f"background-color: {_rgba(INBOUND_RGB, 0.15)}"
-    return table.style.format(format_metric).apply(
+    return style_figures(table).apply(
         lambda row: [tint if str(row.name).endswith(SERVED_MARK) else "" for _ in row], axis=1
     )
 
@@ -414,16 +440,23 @@ def card_summary(card: Mapping[str, Any]) -> pd.DataFrame:
         ("model", card.get("model")),
         ("kind", card.get("params", {}).get("kind")),
         ("chosen because", card.get("selection", {}).get("reason")),
-        ("rank", f"{comparison.get('rank')} by {comparison.get('rank_by')}" if comparison else None),
+        ("paired verdict", comparison.get("verdict")),
+        ("rank by the figure", f"{comparison.get('rank')} by {comparison.get('rank_by')}" if comparison else None),
         ("test accuracy", test.get("accuracy")),
         ("test F1 (macro)", test.get("f1_macro")),
         ("test ROC-AUC", test.get("roc_auc")),
         ("test tweets", test.get("n")),
         ("seed", card.get("seed")),
         ("created", card.get("created")),
-        ("data (sha256 of the split files)", card.get("data_fingerprint", {}).get("sha256_of_split_files")),
+        (
+            "data: SHA-256 of the split files (all 64 hex digits)",
+            card.get("data_fingerprint", {}).get("sha256_of_split_files"),
+        ),
     ]
-    values = [format_metric(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for _, v in rows]
+    values = [
+        format_metric(v, whole=isinstance(v, int)) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        for _, v in rows
+    ]
     return pd.DataFrame(
         {"field": [k for k, _ in rows], "value": ["–" if v is None else str(v) for v in values]}
     ).set_index("field")

@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 
 from .errors import PipelineError
-from .files import unescape_formula
 from .layout import Layout
 from .models.base import META_FILE
 from .params import read_params_file
@@ -108,6 +107,4 @@ def read_mistakes(layout: Layout, model: str) -> pd.DataFrame | None:
     path = layout.errors_file(model)
     if not path.is_file():
         return None
-    frame = pd.read_csv(path, dtype={"tweet_id": str, "text": str}, keep_default_na=False, na_values={"p_inbound": ""})
-    frame["text"] = frame["text"].map(unescape_formula)  # written spreadsheet-safe: the tweets as they were
-    return frame
+    return pd.read_csv(path, dtype={"tweet_id": str, "text": str}, keep_default_na=False, na_values={"p_inbound": ""})

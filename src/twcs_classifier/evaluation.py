@@ -54,6 +54,10 @@ HEADLINE: tuple[str, ...] = ("accuracy", "f1_macro", "roc_auc", "log_loss", "ece
 metrics diff`` and ``dvc exp show``; the rest (precision, recall, per class, confusion counts, n,
 the calibration error before scaling) stays in the details file."""
 
+PREDICTION_COLUMNS: tuple[str, ...] = ("set", "tweet_id", "label", "p_inbound")
+"""The columns of ``reports/predictions_<model>.parquet``: one row per tweet of every scored
+set (its name, the tweet, the true label, the served inbound probability)."""
+
 ERRORS_PER_CONDITION = 25
 """How many of the most confident mistakes ``reports/errors_<model>.csv`` keeps per condition."""
 
@@ -99,6 +103,8 @@ class ConditionResult:
     """The most confident mistakes; ``None`` for the validation split."""
     predict_seconds: float
     """How long the model took to predict the set."""
+    predictions: pd.DataFrame
+    """Every tweet of the set with its label and inbound probability (:data:`PREDICTION_COLUMNS`)."""
 
 
 def evaluate(model: TextClassifier, data: EvalSet) -> ConditionResult:
@@ -110,12 +116,16 @@ def evaluate(model: TextClassifier, data: EvalSet) -> ConditionResult:
     p = proba.calibrated[:, 1]
     metrics = classification_metrics(data.labels, p)
     metrics["ece_uncalibrated"] = expected_calibration_error(data.labels, proba.uncalibrated[:, 1])
+    predictions = pd.DataFrame(
+        {"set": data.name, "tweet_id": data.tweet_ids, "label": data.labels.astype("int8"), "p_inbound": p},
+        columns=list(PREDICTION_COLUMNS),
+    )
     if data.name not in CONDITIONS:
-        return ConditionResult(data.name, metrics, {}, None, seconds)
+        return ConditionResult(data.name, metrics, {}, None, seconds, predictions)
     plots = {reliability_plot(data.name): reliability_points(data.labels, p)}
     if data.name == "test":
         plots.update({plot: rows(data.labels, p) for plot, rows in TEST_PLOTS.items()})
-    return ConditionResult(data.name, metrics, plots, most_confident_mistakes(data, p), seconds)
+    return ConditionResult(data.name, metrics, plots, most_confident_mistakes(data, p), seconds, predictions)
 
 
 @dataclass(frozen=True)
@@ -138,6 +148,12 @@ class Evaluation:
     def mistakes(self) -> pd.DataFrame:
         """The most confident mistakes of every test condition, one table."""
         return pd.concat([r.mistakes for r in self.results if r.mistakes is not None], ignore_index=True)
+
+    @property
+    def predictions(self) -> pd.DataFrame:
+        """Every scored tweet of every set with its inbound probability, one table (the same
+        tweets, in the same order, for every model trained on the same splits)."""
+        return pd.concat([r.predictions for r in self.results], ignore_index=True)
 
     @property
     def timing(self) -> dict[str, float]:

@@ -1,6 +1,6 @@
 """Small file helpers shared by the stages, serving and the app: atomic writes (files and
-directories), JSON, and the one CSV writer (cells a spreadsheet would run as formulas are
-escaped)."""
+directories), JSON, Parquet, and the one CSV writer (exact by default; with formulas escaped
+for a spreadsheet on request)."""
 
 from __future__ import annotations
 
@@ -159,6 +159,23 @@ def read_json(path: str | os.PathLike[str], rebuild: str = "dvc repro") -> Any:
         raise PipelineError(f"{path} cannot be read as JSON ({err})", f"rebuild it: `{rebuild}`") from None
 
 
+def write_parquet(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+    """Write ``frame`` as Parquet (no index), atomically."""
+    write_with(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def read_parquet(path: str | os.PathLike[str], rebuild: str = "dvc repro") -> pd.DataFrame:
+    """Read a Parquet file the pipeline wrote; a missing or unreadable one is a
+    :class:`PipelineError` that says to run ``rebuild``."""
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"{path} is missing", f"build it: `{rebuild}`")
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as err:
+        raise PipelineError(f"{path} cannot be read as Parquet ({err})", f"rebuild it: `{rebuild}`") from None
+
+
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, np.integer):
         return int(obj)
@@ -171,7 +188,7 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
 
 
-# -- CSV for people: safe to open in a spreadsheet -------------------------------------------------
+# -- CSV: exact for programs, or escaped for a spreadsheet ----------------------------------------
 FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 """First characters that make a spreadsheet read a cell as a formula (OWASP's list: ``=``,
 ``+``, ``-``, ``@``, tab, carriage return; and their full-width forms, which some
@@ -189,14 +206,6 @@ def escape_formula(value: Any) -> Any:
     return value
 
 
-def unescape_formula(value: Any) -> Any:
-    """The cell :func:`escape_formula` was given, for reading back a CSV the project wrote
-    (the leading ``'`` it added is dropped)."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and escape_formula(value[1:]) == value:
-        return value[1:]
-    return value
-
-
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with :func:`escape_formula` applied to every text cell and column name."""
     out = frame.copy()
@@ -207,13 +216,22 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as UTF-8 CSV, safe to open in a spreadsheet (:func:`spreadsheet_safe`). Every
-    field is quoted and lines end in CRLF, so a text holding a line break or a bare carriage
-    return reads back as one row. The one way the project writes CSV for people."""
-    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n", quoting=1).encode("utf-8")
+def to_csv_bytes(frame: pd.DataFrame, spreadsheet: bool = False) -> bytes:
+    """A frame as UTF-8 CSV: every field quoted and lines ending in CRLF, so a text holding a
+    line break or a bare carriage return reads back as one row. The one way the project
+    writes CSV.
+
+    By default **exact**: every cell and column name as it is, so a program (pandas, the
+    ``csv`` module, this project) reads back the very strings it was given. With
+    ``spreadsheet``, **for opening in a spreadsheet**: cells a spreadsheet would run as
+    formulas get a leading ``'`` (:func:`spreadsheet_safe`) and the file starts with a UTF-8
+    byte-order mark (so Excel reads it as UTF-8); the ``'`` is then part of such a cell for
+    any program that reads the file."""
+    table = spreadsheet_safe(frame) if spreadsheet else frame
+    text = table.to_csv(index=False, lineterminator="\r\n", quoting=1)
+    return text.encode("utf-8-sig" if spreadsheet else "utf-8")
 
 
-def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
+def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame, spreadsheet: bool = False) -> None:
     """Write ``frame`` atomically as :func:`to_csv_bytes`."""
-    write_with(path, lambda tmp: tmp.write_bytes(to_csv_bytes(frame)))
+    write_with(path, lambda tmp: tmp.write_bytes(to_csv_bytes(frame, spreadsheet)))

@@ -64,6 +64,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "plot": "plots/{model}/{plot}.json",
         "training_log": "plots/{model}/training",
         "errors": "reports/errors_{model}.csv",
+        "predictions": "reports/predictions_{model}.parquet",
     },
     "compare": {
         "compare_summary": "metrics/compare.json",
@@ -176,6 +177,11 @@ class Layout:
     def errors_file(self, model: str) -> Path:
         """A model's most confident mistakes per test condition (CSV)."""
         return self.path("errors", model=model)
+
+    def predictions_file(self, model: str) -> Path:
+        """A model's inbound probability for every tweet of every scored set, with its label
+        and tweet id (Parquet): what compare's paired tests read."""
+        return self.path("predictions", model=model)
 
     # -- compare, select -----------------------------------------------------------------------
     @property

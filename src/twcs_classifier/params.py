@@ -73,10 +73,12 @@ class CleanTokenizeParams(_Section):
 
 
 class CompareParams(_Section):
-    """``compare``: which models are compared and by what."""
+    """``compare``: which models are compared, by what, and the significance level of the
+    paired tests (:mod:`twcs_classifier.paired`)."""
 
     models: list[str] = Field(min_length=1)
     rank_by: Literal[RANK_BY] = "f1_macro"  # type: ignore[valid-type]
+    alpha: float = Field(0.05, gt=0.0, le=0.2)
 
 
 class SelectParams(_Section):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -17,6 +17,7 @@ from scipy.stats import binomtest
 from .errors import PipelineError
 from .evaluation import CONDITIONS
 from .files import atomic_dir
+from .paired import PairTest, significantly_better_than, significantly_worse_than
 from .params import SELECT_BEST
 
 LIBRARIES = (
@@ -72,11 +73,17 @@ class Selection:
     reason: str
 
 
-def chosen_model(rule: str, metrics: Mapping[str, Mapping[str, Any]]) -> Selection:
+def chosen_model(
+    rule: str, metrics: Mapping[str, Mapping[str, Any]], validation: Sequence[PairTest] | None = None
+) -> Selection:
     """The model ``select.model`` chooses among the compared models (the keys of ``metrics``,
-    in ``compare.models`` order): a model's name, or ``best``, the model fit to serve
-    (:func:`serving_problems`) with the highest macro-F1 on the **validation** split, never a
-    test split (ties: the first in order)."""
+    in ``compare.models`` order, which lists the simplest model first): a model's name, or
+    ``best``: of the models fit to serve (:func:`serving_problems`), the **first in that order
+    that no other fit model is significantly better than on the validation split**, on the
+    paired tests of ``validation`` (:func:`~twcs_classifier.paired.pair_tests`, the same as
+    compare's; never a test split). The model with the best figure always qualifies, so a
+    model is passed over only for one that is significantly better; among models the
+    validation split cannot tell apart, the simplest is served."""
     if rule == SELECT_BEST:
         fit = [n for n in metrics if not serving_problems(n, metrics[n])]
         if not fit:
@@ -85,12 +92,23 @@ def chosen_model(rule: str, metrics: Mapping[str, Mapping[str, Any]]) -> Selecti
                 + "; ".join(p for n in metrics for p in serving_problems(n, metrics[n])),
                 "train the models properly (enough data and epochs), then run `dvc repro` again",
             )
-        f1 = {n: float(metrics[n]["validation"]["f1_macro"]) for n in fit}
-        model = max(fit, key=lambda n: f1[n])
-        others = ", ".join(f"{n} {v:.4f}" for n, v in f1.items() if n != model)
+        if validation is None:
+            raise ValueError("select.model best needs the paired tests of the validation split")
+        beaten = {n: [b for b in significantly_better_than(n, validation) if b in fit] for n in fit}
+        model = next(n for n in fit if not beaten[n])
+        metric = validation[0].metric if validation else "f1_macro"
+        value = {t.a: t.a_value for t in validation} | {t.b: t.b_value for t in validation}
+        if model not in value:  # a single model: no pairs
+            value[model] = float(metrics[model]["validation"][metric])
+        passed = [f"{n} (significantly worse than {', '.join(beaten[n])})" for n in fit[: fit.index(model)]]
+        worse = significantly_worse_than(model, validation)
+        others = [f"{n} {value[n]:.4f} ({'significantly worse' if n in worse else 'a tie'})" for n in fit if n != model]
         reason = (
-            f"select.model is {SELECT_BEST!r}: {model} has the best validation macro-F1 ({f1[model]:.4f}; "
-            f"{others or 'no other model fit to serve'})"
+            f"select.model is {SELECT_BEST!r}: {model} is the first model in compare.models (simplest first) that no "
+            f"other model fit to serve is significantly better than on the validation split (paired exact McNemar "
+            f"tests, Holm-adjusted); validation {metric} {value[model]:.4f}"
+            + (f"; others: {', '.join(others)}" if others else "; no other model is fit to serve")
+            + (f"; passed over: {', '.join(passed)}" if passed else "")
         )
         return Selection(model, SELECT_BEST, reason)
     if rule not in metrics:
@@ -98,7 +116,12 @@ def chosen_model(rule: str, metrics: Mapping[str, Mapping[str, Any]]) -> Selecti
             f"select.model is {rule!r}, which was not trained",
             f"set select.model to {SELECT_BEST!r} or to one of: {', '.join(metrics)}",
         )
-    return Selection(rule, "named", f"select.model names {rule}")
+    return Selection(
+        rule,
+        "named",
+        f"select.model in params.yaml names {rule} (to serve another, set it to another model or to "
+        f"{SELECT_BEST!r} and run `dvc repro`)",
+    )
 
 
 def installed_model(rule: str, comparison: dict[str, Any]) -> str:
@@ -157,8 +180,10 @@ def model_card(
 ) -> dict[str, Any]:
     """What a user of ``models/selected`` needs to know about it, as one dict: ``meta`` is the
     model's ``model.json`` (its kind and params, the seed and temperature included), ``metrics``
-    its details file. Timings are not on the card: they change on every run, and select does
-    not depend on them (``reports/timing_<model>.json`` has them)."""
+    its details file, ``comparison`` the compare stage's summary: why the model was chosen
+    (``selection``) and the paired verdicts about it, as compare worded them. Timings are not
+    on the card: they change on every run, and select does not depend on them
+    (``reports/timing_<model>.json`` has them)."""
     return {
         "model": name,
         "params": {"kind": meta.get("kind"), **(meta.get("params") or {})},
@@ -170,10 +195,11 @@ def model_card(
         "comparison": {
             "rank_by": comparison["rank_by"],
             "rank": comparison["models"][name]["rank"],
-            "best": comparison["best"],
-            "selected_is_best": comparison["selected_is_best"],
+            "leader": comparison["leader"],
+            "paired_test": comparison["paired_test"],
+            "not_significantly_worse": comparison["not_significantly_worse"],
             "verdict": comparison["verdict"],
-            "verdicts": comparison.get("verdicts", {}),
+            "verdicts": comparison["verdicts"],
         },
         "splits": sample_report["actual"],
         "seed": sample_report.get("seed"),

@@ -35,14 +35,21 @@ OUTPUT_COLUMNS = ("predicted_label", "p_inbound", "p_outbound", "confidence")
 """The columns a labelled CSV gets (with a suffix where the input already has the name)."""
 DEFAULT_ENCODING = "utf-8"
 """A user's CSV is read as strict UTF-8 (a byte-order mark is allowed) unless told otherwise."""
+CLI_ENCODING_FIX = "give its encoding (--encoding latin-1 or cp1252 for files from older spreadsheets)"
+"""How a user of the command line says which encoding a CSV is in: the fix of a decoding error."""
+SHOWN_DECIMALS = 4
+"""Probabilities shown to people (the CLI's JSON lines, the app's tables) are rounded to this
+many decimals and kept within ``10**-SHOWN_DECIMALS`` of 0 and 1 (:func:`shown_probability`)."""
 
 __all__ = [
+    "CLI_ENCODING_FIX",
     "DEFAULT_ENCODING",
     "MAX_TEXT_CHARS",
     "OUTPUT_COLUMNS",
     "LabelledTable",
     "Prediction",
     "blank_mask",
+    "default_label_column",
     "explain",
     "guess_label_column",
     "label_like_columns",
@@ -55,6 +62,8 @@ __all__ = [
     "predict_proba",
     "read_csv_upload",
     "read_labels",
+    "score_summary",
+    "shown_probability",
     "to_csv_bytes",
 ]
 
@@ -76,6 +85,16 @@ class Prediction:
     def label_text(self) -> str:
         """The label in words, for people."""
         return LABEL_TEXT[self.label]
+
+
+def shown_probability(p: Any, decimals: int = SHOWN_DECIMALS) -> Any:
+    """A probability (or an array of them) as it is shown to a person: rounded to ``decimals``
+    and kept within ``10**-decimals`` of 0 and 1, so a model never reads as certain because a
+    float rounded (0.99999 shows as 0.9999, 3e-9 as 0.0001); missing values stay missing. The
+    files a program reads (the labelled CSV) keep every digit."""
+    tiny = 10.0**-decimals
+    clipped = np.round(np.clip(np.asarray(p, dtype=float), tiny, 1.0 - tiny), decimals)
+    return float(clipped) if clipped.ndim == 0 else clipped
 
 
 def load_selected(directory: str | Path | None = None) -> TextClassifier:
@@ -169,9 +188,12 @@ def check_encoding(encoding: str) -> str:
         ) from None
 
 
-def decode_csv(raw: bytes, encoding: str = DEFAULT_ENCODING, name: str = "the CSV file") -> str:
+def decode_csv(
+    raw: bytes, encoding: str = DEFAULT_ENCODING, name: str = "the CSV file", encoding_fix: str = CLI_ENCODING_FIX
+) -> str:
     """``raw`` decoded strictly; a byte that does not fit is a :class:`PipelineError` naming
-    its line and position (nothing is guessed, so no text is silently garbled)."""
+    its line and position (nothing is guessed, so no text is silently garbled), whose fix is
+    ``encoding_fix``: how the user, where they are, says which encoding the file is in."""
     codec = check_encoding(encoding)
     try:
         return raw.decode("utf-8-sig" if codec == "utf-8" else codec)
@@ -181,8 +203,7 @@ def decode_csv(raw: bytes, encoding: str = DEFAULT_ENCODING, name: str = "the CS
         bad = raw[err.start : max(err.end, err.start + 1)][:4].hex(" ")
         raise PipelineError(
             f"{name} is not valid {codec}: byte 0x{bad} at line {line}, byte {column} of that line ({err.reason})",
-            "save the file as UTF-8, or give its encoding"
-            + (" (--encoding latin-1 or cp1252 for files from older spreadsheets)" if codec == "utf-8" else ""),
+            f"save the file as UTF-8, or {encoding_fix}",
         ) from None
 
 
@@ -220,11 +241,15 @@ def parse_csv(text: str, name: str = "the CSV file") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=header, dtype=object)
 
 
-def read_csv_upload(source: Any, encoding: str = DEFAULT_ENCODING, name: str | None = None) -> pd.DataFrame:
-    """Read a user's CSV (a path, or a file-like object such as an upload) as text columns.
+def read_csv_upload(
+    source: Any, encoding: str = DEFAULT_ENCODING, name: str | None = None, encoding_fix: str = CLI_ENCODING_FIX
+) -> pd.DataFrame:
+    """Read a user's CSV (a path, or a file-like object such as an upload) as text columns,
+    every cell exactly as the file has it.
 
-    Strict: see :func:`decode_csv` and :func:`parse_csv`. An empty, binary or unreadable
-    file is a :class:`PipelineError` too.
+    Strict: see :func:`decode_csv` (``encoding_fix`` is how the user, where they are, gives the
+    encoding) and :func:`parse_csv`. An empty, binary or unreadable file is a
+    :class:`PipelineError` too.
     """
     if hasattr(source, "read"):
         if hasattr(source, "seek"):
@@ -244,7 +269,7 @@ def read_csv_upload(source: Any, encoding: str = DEFAULT_ENCODING, name: str | N
         raise PipelineError(f"{name} is empty", "give a CSV with a header row and one text per row")
     if b"\x00" in raw[:4096] and check_encoding(encoding) not in ("utf-16", "utf-32"):
         raise PipelineError(f"{name} is not a text CSV (it holds binary data)", "export the data as CSV text")
-    frame = parse_csv(decode_csv(raw, encoding, name), name)
+    frame = parse_csv(decode_csv(raw, encoding, name, encoding_fix), name)
     if frame.shape[1] == 0:
         raise PipelineError(f"{name} has no columns", "give a CSV with a header row")
     return frame
@@ -313,7 +338,8 @@ class LabelledTable:
     columns: dict[str, str]
     """The name each of :data:`OUTPUT_COLUMNS` got in ``frame`` (with a suffix if the input had it)."""
     counts: dict[str, int]
-    """Rows in all, predicted inbound, predicted outbound, and without text (missing or blank)."""
+    """Rows in all, labelled (inbound plus outbound), predicted inbound, predicted outbound, and
+    without text (missing or blank: no label)."""
 
     @property
     def label_column(self) -> str:
@@ -365,6 +391,7 @@ def predict_dataframe(
     labels = preds["predicted_label"]
     counts = {
         "rows": int(len(frame)),
+        "labelled": int(labels.notna().sum()),
         "inbound": int((labels == LABELS[1]).sum()),
         "outbound": int((labels == LABELS[0]).sum()),
         "missing_text": int(labels.isna().sum()),
@@ -382,6 +409,10 @@ def _same_path(a: Path, b: Path) -> bool:
         return False
 
 
+GUESS: Any = object()
+"""``label_column`` not given: :func:`default_label_column` picks it."""
+
+
 def predict_csv(
     model: TextClassifier,
     in_path: str | Path,
@@ -390,9 +421,14 @@ def predict_csv(
     encoding: str = DEFAULT_ENCODING,
     chunk_size: int = 10_000,
     progress: Callable[[int, int], None] | None = None,
-) -> dict[str, int]:
-    """Label the texts of a CSV file and write the result (UTF-8, spreadsheet-safe) to
-    ``out_path``, which may not be the input; returns the counts of the labels."""
+    spreadsheet: bool = False,
+    label_column: str | None = GUESS,
+) -> dict[str, Any]:
+    """Label the texts of a CSV file and write the result to ``out_path``, which may not be the
+    input: UTF-8, every input cell exactly as read (``spreadsheet``: formulas escaped for a
+    spreadsheet instead, see :func:`~twcs_classifier.files.to_csv_bytes`). Returns the counts
+    of the labels and, when the file has a label column (``label_column``, by default the one
+    :func:`default_label_column` finds), how right they are (:func:`score_summary`)."""
     in_path, out_path = Path(in_path), Path(out_path)
     if _same_path(in_path, out_path):
         raise PipelineError(
@@ -400,12 +436,22 @@ def predict_csv(
         )
     if out_path.is_dir():
         raise PipelineError(f"--out {out_path} is a directory", "give the path of the CSV file to write")
-    table = predict_dataframe(model, read_csv_upload(in_path, encoding), text_column, chunk_size, progress)
+    frame = read_csv_upload(in_path, encoding)
+    if label_column is GUESS:
+        label_column = default_label_column(frame, text_column)
+    elif label_column is not None and label_column not in frame.columns:
+        raise PipelineError(
+            f"the CSV has no column {label_column!r} (columns: {', '.join(map(str, frame.columns))})",
+            "name the column that says which tweets are customer queries (--label-column), or leave it out",
+        )
+    table = predict_dataframe(model, frame, text_column, chunk_size, progress)
     try:
-        write_with(out_path, lambda tmp: tmp.write_bytes(to_csv_bytes(table.frame)))
+        write_with(out_path, lambda tmp: tmp.write_bytes(to_csv_bytes(table.frame, spreadsheet)))
     except OSError as err:
         raise os_error(err, "write") from None
-    return table.counts
+    if label_column is None:
+        return dict(table.counts)
+    return {**table.counts, "label_column": label_column, **score_summary(label_metrics(table, label_column))}
 
 
 # -- a label column in a user's CSV: how right the model is on it ---------------------------------
@@ -434,6 +480,13 @@ def label_like_columns(frame: pd.DataFrame, sample_rows: int = 1000) -> list[str
         if len(values) and read_labels(values).notna().all():
             out.append(str(column))
     return out
+
+
+def default_label_column(frame: pd.DataFrame, text_column: str) -> str | None:
+    """The column a CSV's truth is read from unless the user picks another (in the app and the
+    CLI alike): a label-like column (:func:`label_like_columns`) other than the text column,
+    named like a label column (:func:`guess_label_column`); ``None`` when there is none."""
+    return guess_label_column([c for c in label_like_columns(frame) if c != text_column])
 
 
 def guess_label_column(candidates: Sequence[str]) -> str | None:
@@ -466,4 +519,17 @@ def label_metrics(table: LabelledTable, truth_column: str) -> dict[str, Any] | N
         "rows_not_scored": int((~scored).sum()),
         "rows_without_text": int((~predicted).sum()),
         "rows_without_label": int((predicted & truth.isna()).sum()),
+    }
+
+
+def score_summary(scores: dict[str, Any] | None) -> dict[str, Any]:
+    """The headline of :func:`label_metrics` for a line of output: rows scored and not, and
+    accuracy and macro-F1 (rounded to :data:`SHOWN_DECIMALS`; absent when no row could be scored)."""
+    if scores is None:
+        return {"rows_scored": 0}
+    return {
+        "rows_scored": scores["rows_scored"],
+        "rows_not_scored": scores["rows_not_scored"],
+        "accuracy": round(scores["accuracy"], SHOWN_DECIMALS),
+        "f1_macro": round(scores["f1_macro"], SHOWN_DECIMALS),
     }
