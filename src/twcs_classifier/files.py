@@ -1,6 +1,7 @@
 """Small file helpers shared by the stages, serving and the app: atomic writes (files and
-directories), JSON, and the one CSV writer (cells a spreadsheet would run as formulas are
-escaped)."""
+directories; only over a regular file or a directory: devices, FIFOs, sockets and symbolic
+links are refused), JSON, and the one CSV writer (cells a spreadsheet would run as formulas
+are escaped)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import PipelineError
+from .errors import PipelineError, os_error
 
 _TEMP_SUFFIX = ".tmp"
 
@@ -74,15 +76,81 @@ def _settle_mode(tmp: Path, target: Path, directory: bool) -> None:
     os.chmod(tmp, mode)
 
 
-def _check_writable_target(target: Path) -> None:
-    if target.is_dir() and not target.is_symlink():
-        raise PipelineError(f"{target} is a directory", "give the path of a file to write, not of a directory")
+_KINDS = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISREG, "a regular file"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What an ``os.stat`` mode says a path is, in words (``a regular file``, ``a FIFO (named
+    pipe)``, ``a character device`` ...)."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def check_output_path(target: str | os.PathLike[str], directory: bool = False) -> Path:
+    """Refuse to write ``target`` unless it is new or what an output may replace: a regular
+    file (``directory=False``) or a directory (``directory=True``). Every write of the project
+    goes through this check (:func:`atomic_path`, :func:`atomic_dir`), because their rename would
+    otherwise put a file in the place of whatever is there.
+
+    Refused, with a :class:`PipelineError` naming what the path is and what to do: a device
+    (``/dev/null``, ``/dev/full``: replacing it, as root, would break the system), a FIFO, a
+    socket, a directory where a file is written (or a file where a directory is), and a
+    **symbolic link**, whatever it points to. A link is never written through: the rename would
+    replace the link and leave its target as it was, and writing into the target would change
+    a file elsewhere (a DVC cache file, say) without the user asking. Returns ``target`` as a
+    :class:`Path`. Called before any work is done where an output is named by the user (the
+    CLI's ``--out``), and again by the atomic writers just before they write.
+    """
+    target = Path(target)
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+        folder = next((p for p in target.absolute().parents if p.exists()), None)
+        if folder is not None and not folder.is_dir():
+            raise PipelineError(
+                f"cannot write {target}: {folder} is a file, not a directory", "choose a path inside a directory"
+            ) from None
+    except NotADirectoryError:
+        raise PipelineError(
+            f"cannot write {target}: a part of its path is a file, not a directory", "choose a path inside a directory"
+        ) from None
+    except OSError as err:
+        raise os_error(err, "write") from None
+    if mode is not None:
+        special = not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode))
+        wanted = stat.S_ISDIR if directory else stat.S_ISREG
+        what = "a directory" if directory else "a file"
+        if stat.S_ISLNK(mode):
+            raise PipelineError(
+                f"cannot write {target}: it is a symbolic link (to {os.readlink(target)}), and outputs are never "
+                "written through links",
+                "give the path of the file itself, or remove the link (rm " + str(target) + ") and run again",
+            )
+        if not wanted(mode):
+            raise PipelineError(
+                f"cannot write {target}: it is {file_kind(mode)}, not {what}",
+                f"give the path of {what} to write (a new path, or {what} that may be replaced)"
+                + ("; devices, FIFOs and sockets are never written to" if special else ""),
+            )
+    return target
+
+
+def _make_parent(target: Path) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise PipelineError(
             f"cannot write {target}: {target.parent} is a file, not a directory", "choose a path inside a directory"
         ) from None
+    except OSError as err:
+        raise os_error(err, "write") from None
 
 
 @contextmanager
@@ -91,10 +159,12 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
     A write that fails half-way leaves no half-written output behind, and the file gets
     the mode ``target`` had (or a new file's usual mode). Temporary files of earlier
-    writes that were killed are removed first.
+    writes that were killed are removed first. ``target`` must be a new path or a regular
+    file: a device, FIFO, socket, directory or symbolic link is refused
+    (:func:`check_output_path`), never replaced.
     """
-    target = Path(target)
-    _check_writable_target(target)
+    target = check_output_path(target)
+    _make_parent(target)
     remove_stale_temps(target)
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=_TEMP_SUFFIX, dir=target.parent)
     os.close(fd)
@@ -110,9 +180,10 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 @contextmanager
 def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary directory beside ``target``; on success it replaces ``target`` (in
-    two renames: the old one is only removed once the new one is in place)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    two renames: the old one is only removed once the new one is in place). ``target`` must
+    be a new path or a directory (:func:`check_output_path`)."""
+    target = check_output_path(target, directory=True)
+    _make_parent(target)
     remove_stale_temps(target)
     tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=_TEMP_SUFFIX, dir=target.parent))
     old = None
