@@ -16,9 +16,7 @@ LAYOUT = Layout()
 
 def main() -> None:
     params = load_params()
-    metrics = {
-        name: read_json(LAYOUT.details_file(name), rebuild=f"dvc repro train@{name}") for name in params.compare.models
-    }
+    metrics = {name: read_json(LAYOUT.details_file(name)) for name in params.compare.models}
     selection = chosen_model(params.select.model, metrics)
     summary, table = compare(metrics, selection, params.compare.rank_by)
     write_json(LAYOUT.compare_summary, summary)

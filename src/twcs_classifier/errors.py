@@ -97,16 +97,18 @@ def guarded(main: Callable[[], Any], memory_fix: str = STAGE_MEMORY_FIX) -> int:
 
 def run_stage(main: Callable[[], None]) -> None:
     """Run a stage's ``main`` through :func:`guarded` and exit with its code. Under DVC (which
-    removes a stage's outputs before running it) a failure also says how to get the outputs
-    of the last good run back. TensorFlow's native log noise is kept off stderr, as in the CLI."""
+    removes a stage's outputs, all but the persistent ones, before running it) a failure also
+    says how to get the outputs of the last good run back: ``dvc checkout`` for those in DVC's
+    cache, ``git checkout`` for those kept in git
+    (:func:`~twcs_classifier.layout.stage_failure_note`). TensorFlow's native log noise is
+    kept off stderr, as in the CLI."""
+    from .layout import stage_failure_note
     from .runtime import quiet_native_logs
 
     with quiet_native_logs():
         code = guarded(main)
     stage = os.environ.get("DVC_STAGE")
-    if code and stage:
-        print(
-            f"note: the outputs of {stage}'s last good run are in DVC's cache: `dvc checkout {stage}` puts them back",
-            file=sys.stderr,
-        )
+    note = stage_failure_note(stage) if code and stage else None
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     sys.exit(code)

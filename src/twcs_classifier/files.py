@@ -5,6 +5,7 @@ are escaped)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import PipelineError, os_error
+from .layout import restore_hint
 
 _TEMP_SUFFIX = ".tmp"
 
@@ -218,16 +220,38 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> 
         writer(tmp)
 
 
-def read_json(path: str | os.PathLike[str], rebuild: str = "dvc repro") -> Any:
+def read_json(path: str | os.PathLike[str]) -> Any:
     """Read a JSON file the pipeline wrote; a missing or unreadable one is a
-    :class:`PipelineError` that says to run ``rebuild``."""
+    :class:`PipelineError` that says how to get it back (:func:`~twcs_classifier.layout.restore_hint`:
+    from DVC's cache or git, or by rerunning the stage that writes it, one dvc.yaml has)."""
     path = Path(path)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PipelineError(f"{path} is missing", f"build it: `{rebuild}`") from None
+        raise PipelineError(f"{path} is missing", restore_hint(path)) from None
     except (json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError) as err:
-        raise PipelineError(f"{path} cannot be read as JSON ({err})", f"rebuild it: `{rebuild}`") from None
+        raise PipelineError(f"{path} cannot be read as JSON ({err})", restore_hint(path)) from None
+
+
+def read_json_or_none(path: str | os.PathLike[str]) -> Any:
+    """The JSON in ``path``, or ``None`` if the file does not exist or cannot be read (the
+    app then says what to build instead of failing)."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The sha256 of a file's bytes, as hex (read in blocks: any size in little memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _json_default(obj: Any) -> Any:
