@@ -32,6 +32,11 @@ def check_arguments(texts: list[str]) -> None:
 
 
 PROG = "python -m twcs_classifier"
+CLI_MEMORY_FIX = (
+    "a --csv file is read whole, and in memory it takes several times its size on disk: label it in parts "
+    "(smaller CSV files, each with the header row), or free memory (close other programs) and run again"
+)
+"""The advice when the CLI runs out of memory (the stages' advice, params.yaml's sizes, does not apply)."""
 EXAMPLES = f"""\
 examples:
   {PROG} predict "@AmazonHelp my parcel never arrived"
@@ -220,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         with quiet_native_logs():
             return args.func(args)
 
-    return guarded(run)
+    return guarded(run, memory_fix=CLI_MEMORY_FIX)
 
 
 if __name__ == "__main__":

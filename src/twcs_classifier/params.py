@@ -49,6 +49,18 @@ class DataParams(_Section):
     raw_path: str = Field(min_length=1)
 
 
+DEFAULT_MAX_CONFLICTING_SHARE = 0.001
+"""``extract.max_conflicting_share`` when params.yaml does not set it."""
+
+
+class ExtractParams(_Section):
+    """``extract``: how much conflicting input is tolerated."""
+
+    max_conflicting_share: float = Field(DEFAULT_MAX_CONFLICTING_SHARE, ge=0.0, le=1.0)
+    """The largest share of tweet_ids that may appear more than once with different content
+    (every copy of such a tweet is dropped and counted); more stops the extract stage."""
+
+
 class SampleParams(_Section):
     """``sample``: the sizes of the splits and the brands held out."""
 
@@ -93,6 +105,7 @@ class Params(_Section):
 
     base: BaseParams
     data: DataParams
+    extract: ExtractParams = ExtractParams()
     sample: SampleParams
     clean_tokenize: CleanTokenizeParams
     models: dict[str, dict[str, Any]]
@@ -232,6 +245,7 @@ def _cross_checks(params: Params) -> list[tuple[str, str]]:
 
 
 __all__ = [
+    "DEFAULT_MAX_CONFLICTING_SHARE",
     "RANK_BY",
     "SELECT_BEST",
     "Params",

@@ -13,6 +13,7 @@ import csv
 import io
 import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ import pandas as pd
 
 from . import LABEL_TEXT, LABELS
 from .errors import PipelineError, os_error
-from .files import to_csv_bytes, write_with
+from .files import check_output_path, file_kind, to_csv_bytes, write_with
 from .layout import SELECTED, Layout
 from .models import TextClassifier, load_model
 from .models.base import META_FILE
@@ -196,7 +197,7 @@ def decode_csv(
     ``encoding_fix``: how the user, where they are, says which encoding the file is in."""
     codec = check_encoding(encoding)
     try:
-        return raw.decode("utf-8-sig" if codec == "utf-8" else codec)
+        text = raw.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
@@ -205,12 +206,43 @@ def decode_csv(
             f"{name} is not valid {codec}: byte 0x{bad} at line {line}, byte {column} of that line ({err.reason})",
             f"save the file as UTF-8, or {encoding_fix}",
         ) from None
+    if codec != "utf-8":
+        _check_not_utf8(raw, text, encoding, codec, name)
+    return text
+
+
+def _check_not_utf8(raw: bytes, text: str, encoding: str, codec: str, name: str) -> None:
+    """Refuse to read as ``codec`` a file that is valid UTF-8 and reads differently so (UTF-8
+    with accents read as latin-1 gives ``TrÃ¨s`` for ``Très``): labelling that garbled text
+    would pass silently. A file of plain ASCII reads the same in both and passes."""
+    try:
+        utf8 = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return
+    if utf8 == text:
+        return
+    wrong = next(
+        ((i, a, b) for i, (a, b) in enumerate(zip(text.splitlines(), utf8.splitlines()), start=1) if a != b),
+        (1, text[:60], utf8[:60]),
+    )
+    line, garbled, right = wrong
+    start = next((k for k, (x, y) in enumerate(zip(garbled, right)) if x != y), 0)
+    window = slice(max(0, start - 20), start + 40)
+    raise PipelineError(
+        f"{name} is UTF-8 text, but it was to be read as {encoding}: line {line} would read "
+        f"{garbled[window]!r} instead of {right[window]!r}, and garbled text would be labelled",
+        "read it as UTF-8 (the default: leave out --encoding, or pick utf-8 in the app); if it really is "
+        f"{encoding}, convert it to UTF-8 first (iconv -f {codec} -t utf-8 in.csv > out.csv) and read that",
+    )
 
 
 def parse_csv(text: str, name: str = "the CSV file") -> pd.DataFrame:
     """A CSV with a header row as text columns, strictly: a repeated column name, a row with
     more or fewer fields than the header and a broken quote are each a
     :class:`PipelineError` naming the line. Blank lines are skipped."""
+    # A field can be as long as the whole text, never longer (csv's default limit, 131,072
+    # characters, stopped a CSV holding one long text); the limit is process-wide and only raised.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next((row for row in reader if row), None)
@@ -241,6 +273,21 @@ def parse_csv(text: str, name: str = "the CSV file") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=header, dtype=object)
 
 
+def check_input_file(path: Path) -> None:
+    """Refuse, before reading a byte, an input path that is not a regular file (a link to one
+    is fine): a directory, a device such as ``/dev/zero`` (endless), a FIFO or a socket."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        raise os_error(err, "read") from None
+    if not stat.S_ISREG(mode):
+        raise PipelineError(
+            f"{path} is {file_kind(mode)}, not a regular file",
+            "give the path of a CSV file"
+            + ("" if stat.S_ISDIR(mode) else "; save piped or streamed data to a file first and give that file"),
+        )
+
+
 def read_csv_upload(
     source: Any, encoding: str = DEFAULT_ENCODING, name: str | None = None, encoding_fix: str = CLI_ENCODING_FIX
 ) -> pd.DataFrame:
@@ -259,8 +306,7 @@ def read_csv_upload(
     else:
         path = Path(source)
         name = name or str(path)
-        if path.is_dir():
-            raise PipelineError(f"{path} is a directory", "give the path of a CSV file")
+        check_input_file(path)
         try:
             raw = path.read_bytes()
         except OSError as err:
@@ -436,6 +482,7 @@ def predict_csv(
         )
     if out_path.is_dir():
         raise PipelineError(f"--out {out_path} is a directory", "give the path of the CSV file to write")
+    check_output_path(out_path)  # up front: a device, FIFO, socket, link or directory is refused before any work
     frame = read_csv_upload(in_path, encoding)
     if label_column is GUESS:
         label_column = default_label_column(frame, text_column)
