@@ -76,7 +76,7 @@ spreadsheet would run as formulas (starting with = + - @, tab or carriage return
 def _load(args: argparse.Namespace):
     """The model ``--model`` names, else the one in ``--model-dir`` / ``$TWCS_MODEL_DIR`` /
     models/selected."""
-    from .serving import load_named, load_selected
+    from .inference import load_named, load_selected
 
     if args.model and args.model_dir:
         raise PipelineError("--model and --model-dir both name a model", "give one of them")
@@ -105,10 +105,12 @@ def _progress_bar(mode: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from .serving import explain, predict, predict_csv, shown_probability
+    from .inference import explain, predict, shown_probability
 
     check_arguments(args.text)
     if args.csv:
+        from .serving import predict_csv
+
         if args.explain:
             raise PipelineError("--explain scores the words of text arguments, not of a --csv", "drop --explain")
         if args.text or not args.out:

@@ -1,9 +1,7 @@
-"""The one serving path: load a saved model, give labels and probabilities for raw texts,
-and label a user's CSV (read it strictly, guess which column holds the tweets, add the
-predictions without touching the input columns).
-
-The CLI and the Streamlit app both call these functions. Blank texts (nothing left after
-normalisation, :func:`twcs_classifier.text.is_blank`) get no prediction anywhere.
+"""The one serving path for the CLI and the Streamlit app: a user's CSV (read it strictly,
+guess which column holds the tweets and which the labels, add the predictions without
+touching the input columns, score a label column), on top of :mod:`twcs_classifier.inference`
+(load a model, predict and explain raw texts), whose names it re-exports.
 """
 
 from __future__ import annotations
@@ -22,31 +20,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import LABEL_TEXT, LABELS
+from . import LABELS
 from .errors import PipelineError, os_error
 from .files import check_output_path, file_kind, to_csv_bytes, write_with
-from .layout import SELECTED, Layout
-from .models import TextClassifier, load_model
-from .models.base import META_FILE
-from .text import is_blank
+from .inference import (
+    MAX_TEXT_CHARS,
+    SHOWN_DECIMALS,
+    Prediction,
+    blank_mask,
+    explain,
+    load_named,
+    load_selected,
+    predict,
+    predict_proba,
+    shown_probability,
+)
+from .models import TextClassifier
 
-MAX_TEXT_CHARS = 5000
-"""Texts are cut to this many characters before prediction (a tweet has at most 280)."""
 OUTPUT_COLUMNS = ("predicted_label", "p_inbound", "p_outbound", "confidence")
 """The columns a labelled CSV gets (with a suffix where the input already has the name)."""
 DEFAULT_ENCODING = "utf-8"
 """A user's CSV is read as strict UTF-8 (a byte-order mark is allowed) unless told otherwise."""
 CLI_ENCODING_FIX = "give its encoding (--encoding latin-1 or cp1252 for files from older spreadsheets)"
 """How a user of the command line says which encoding a CSV is in: the fix of a decoding error."""
-SHOWN_DECIMALS = 4
-"""Probabilities shown to people (the CLI's JSON lines, the app's tables) are rounded to this
-many decimals and kept within ``10**-SHOWN_DECIMALS`` of 0 and 1 (:func:`shown_probability`)."""
 
 __all__ = [
     "CLI_ENCODING_FIX",
     "DEFAULT_ENCODING",
     "MAX_TEXT_CHARS",
     "OUTPUT_COLUMNS",
+    "SHOWN_DECIMALS",
     "LabelledTable",
     "Prediction",
     "blank_mask",
@@ -67,95 +70,6 @@ __all__ = [
     "shown_probability",
     "to_csv_bytes",
 ]
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """One text's prediction; ``confidence`` is the probability of the predicted class."""
-
-    label: str
-    p_inbound: float
-    p_outbound: float
-
-    @property
-    def confidence(self) -> float:
-        """Probability of the predicted class."""
-        return max(self.p_inbound, self.p_outbound)
-
-    @property
-    def label_text(self) -> str:
-        """The label in words, for people."""
-        return LABEL_TEXT[self.label]
-
-
-def shown_probability(p: Any, decimals: int = SHOWN_DECIMALS) -> Any:
-    """A probability (or an array of them) as it is shown to a person: rounded to ``decimals``
-    and kept within ``10**-decimals`` of 0 and 1, so a model never reads as certain because a
-    float rounded (0.99999 shows as 0.9999, 3e-9 as 0.0001); missing values stay missing. The
-    files a program reads (the labelled CSV) keep every digit."""
-    tiny = 10.0**-decimals
-    clipped = np.round(np.clip(np.asarray(p, dtype=float), tiny, 1.0 - tiny), decimals)
-    return float(clipped) if clipped.ndim == 0 else clipped
-
-
-def load_selected(directory: str | Path | None = None) -> TextClassifier:
-    """Load ``models/selected`` (or ``directory``); explain how to build it if absent."""
-    directory = Path(directory or os.environ.get("TWCS_MODEL_DIR", Layout().selected))
-    return load_model(directory)
-
-
-def load_named(name: str, layout: Layout | None = None) -> TextClassifier:
-    """Model ``name`` of the project: ``selected`` (what the select stage installed) or any
-    model the pipeline trained (``models/<name>``); an unknown name is told the ones there are."""
-    layout = layout or Layout()
-    directory = layout.model_dir(name)
-    if not (directory / META_FILE).is_file():
-        from .artifacts import trained_models
-
-        there = trained_models(layout)
-        if (layout.selected / META_FILE).is_file():
-            there.insert(0, SELECTED)
-        raise PipelineError(
-            f"there is no trained model {name!r} in {layout.models}",
-            f"pick one of: {', '.join(there)}" if there else "build the models first: `make run` (or `dvc repro`)",
-        )
-    return load_model(directory)
-
-
-def _cut(text: str) -> str:
-    return text[:MAX_TEXT_CHARS]
-
-
-def blank_mask(model: TextClassifier, texts: Sequence[str]) -> np.ndarray:
-    """For each text, whether it is blank for ``model`` (:func:`~twcs_classifier.text.is_blank`,
-    masked as the model reads text)."""
-    masked = bool(model.params.get("mask", False))
-    return np.array([is_blank(_cut(t), masked) for t in texts], dtype=bool)
-
-
-def predict_proba(model: TextClassifier, texts: Sequence[str]) -> np.ndarray:
-    """Inbound probability of each raw text (texts longer than :data:`MAX_TEXT_CHARS` are cut)."""
-    return model.predict_proba([_cut(t) for t in texts])[:, 1]
-
-
-def predict(model: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
-    """A :class:`Prediction` for each raw text; a blank text is a :class:`PipelineError`."""
-    blank = np.nonzero(blank_mask(model, texts))[0]
-    if len(blank):
-        which = ", ".join(f"#{i + 1}" for i in blank[:10])
-        raise PipelineError(
-            f"text {which} of {len(texts)} is blank (empty, or nothing left after normalisation): "
-            "there is nothing to label",
-            "give the text of a tweet",
-        )
-    p = predict_proba(model, texts)
-    return [Prediction(LABELS[int(x >= 0.5)], float(x), float(1.0 - x)) for x in p]
-
-
-def explain(model: TextClassifier, text: str) -> list[tuple[str, float]]:
-    """Which tokens of ``text`` push towards inbound (positive) or outbound (negative),
-    for the same cut text that :func:`predict` labels."""
-    return model.token_importance(_cut(text))
 
 
 def predict_frame(model: TextClassifier, texts: pd.Series) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PipelineError
+from ..layout import restore_hint
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
 from ..tokenizer import INPUT_NAMES, Encoded, Tokenizer, network_inputs
@@ -382,9 +383,7 @@ class KerasClassifier(TextClassifier):
 
     @classmethod
     def _load_files(cls, directory: Path, params: dict[str, Any]) -> KerasClassifier:
-        from . import rebuild_command
-
-        fix = f"rebuild it with `{rebuild_command(directory)}`"
+        fix = restore_hint(directory)
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         recorded = meta.get("files") if isinstance(meta, dict) else None
         if not isinstance(recorded, dict) or ONNX_FILE not in recorded:
