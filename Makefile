@@ -66,6 +66,7 @@ bench: setup  # needs a built pipeline (make run) and ../shared/data/twcs_real_s
 	$(BIN)/python benchmarks/bench_extract.py --csv benchmarks/out/twcs_2.8M.csv --repeat 3
 	rm -f benchmarks/out/twcs_2.8M.csv
 	$(BIN)/python benchmarks/bench_serving_latency.py models/gru models/logreg
+	$(BIN)/python benchmarks/explanation_faithfulness.py
 	$(BIN)/python benchmarks/bench_cli_cold.py
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_dvc.py

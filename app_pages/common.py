@@ -32,6 +32,18 @@ def load_classifier(directory: str, stamp: int) -> TextClassifier:
     return model
 
 
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _word_scores(directory: str, stamp: int, text: str, _model: TextClassifier) -> list[tuple[str, float]]:
+    return serving.explain(_model, text)
+
+
+def word_scores(name: str, model: TextClassifier, text: str) -> list[tuple[str, float]]:
+    """:func:`~twcs_classifier.serving.explain` for model ``name``, kept per model file and
+    text (a text's scores are the same every time), so a page of many texts computes each once."""
+    directory = paths().model_dir(name)
+    return _word_scores(str(directory), artifacts.model_stamp(directory) or 0, text, model)
+
+
 def show_error(err: PipelineError) -> None:
     """A :class:`PipelineError` as a message: what is wrong and how to fix it."""
     st.error(f"**{err.problem[:1].upper()}{err.problem[1:]}.**\n\nHow to fix: {err.fix}.")

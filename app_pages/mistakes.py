@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import NAMED, get_model, paths, percent_column, show_highlight
+from app_pages.common import NAMED, get_model, paths, percent_column, show_highlight, word_scores
 from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import SELECTED
@@ -80,7 +80,8 @@ def page() -> None:
             "p_inbound": percent_column("P(inbound)"),
         },
     )
-    model = get_model(name if name != served else SELECTED)
+    model_name = name if name != served else SELECTED
+    model = get_model(model_name)
     if model is None:
         return
     st.markdown("**As the model read them**")
@@ -91,7 +92,7 @@ def page() -> None:
                 f"**{CONDITIONS.get(row.condition, row.condition)}** · truth: {app_view.CLASS_NOUN[row.truth]} · "
                 f"predicted {app_view.probability_line(row.predicted, row.p_inbound)}"
             )
-            show_highlight(model, serving.explain(model, str(row.text)))
+            show_highlight(model, word_scores(model_name, model, str(row.text)))
     if len(shown) > SHOWN_TEXTS:
         st.caption(f"The first {SHOWN_TEXTS} are highlighted; narrow the filters to see others.")
 

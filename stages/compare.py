@@ -20,10 +20,8 @@ LAYOUT = Layout()
 def main() -> None:
     params = load_params()
     names = params.compare.models
-    metrics = {name: read_json(LAYOUT.details_file(name), rebuild=f"dvc repro train@{name}") for name in names}
-    predictions = {
-        name: read_parquet(LAYOUT.predictions_file(name), rebuild=f"dvc repro train@{name}") for name in names
-    }
+    metrics = {name: read_json(LAYOUT.details_file(name)) for name in names}
+    predictions = {name: read_parquet(LAYOUT.predictions_file(name)) for name in names}
     rank_by, alpha = params.compare.rank_by, params.compare.alpha
     tests = paired_tests_by_set(metrics, correct_by_set(predictions), rank_by, alpha)
     selection = chosen_model(params.select.model, metrics, tests.get("validation"))

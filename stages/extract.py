@@ -1,6 +1,8 @@
-"""extract: data/raw/twcs.csv -> data/interim/tweets.parquet + extract_report.json.
+"""extract: the fetched twcs.csv -> data/interim/tweets.parquet + extract_report.json.
 
-Every record read is accounted for: kept, or counted under one kind of drop.
+Every record read is accounted for: kept, or counted under one kind of drop. A tweet_id
+repeated with different content loses every copy; more than extract.max_conflicting_share
+of such tweet_ids stops the stage. Params: extract.max_conflicting_share.
 """
 
 import pyarrow.parquet as pq
@@ -15,8 +17,8 @@ LAYOUT = Layout()
 
 
 def main() -> None:
-    load_params()  # a bad params.yaml stops every stage
-    table, report = extract(LAYOUT.raw_data)
+    params = load_params()
+    table, report = extract(LAYOUT.raw_data, max_conflicting_share=params.extract.max_conflicting_share)
     write_with(LAYOUT.tweets, lambda tmp: pq.write_table(table, tmp))
     write_json(LAYOUT.extract_report, report)
     dropped = {k.removeprefix("dropped_"): v for k, v in report.items() if k.startswith("dropped_") and v}
@@ -24,6 +26,12 @@ def main() -> None:
         f"extract: {report['rows_read']} records read, {report['rows_written']} tweets kept "
         f"({report['inbound']} inbound, {report['outbound']} outbound), "
         + (f"dropped: {', '.join(f'{v} {k}' for k, v in dropped.items())}; " if dropped else "nothing dropped; ")
+        + (
+            f"{report['conflicting_tweet_ids']} tweet_ids had copies with different content (every copy dropped; "
+            f"e.g. {report['conflicting_examples'][0]}); "
+            if report["conflicting_tweet_ids"]
+            else ""
+        )
         + f"{report['conversations']} conversations -> {LAYOUT.tweets}"
     )
 

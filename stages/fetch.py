@@ -1,12 +1,15 @@
-"""fetch: data.raw_path -> data/raw/twcs.csv, the pipeline's DVC-tracked copy of the raw data.
+"""fetch: data.raw_path -> data/fetched/twcs.csv, the pipeline's DVC-tracked copy of the raw data,
+and data/fetched/fetch_report.json (the source's path and the sha256 of source and copy).
 
-The file (or Kaggle zip) data.raw_path names is checked, unzipped or downloaded if need be,
-and linked (or copied) to data/raw/twcs.csv; DVC caches it, so `dvc checkout` and
-`dvc exp run --temp` have it. Any problem stops here, before a later stage removes its
-outputs. Params: data.raw_path.
+The file (or Kaggle zip) data.raw_path names is checked as extract would check it (not
+empty, the header, a row) and only then copied; the user's file (data/raw/twcs.csv by
+default) is never written. The stage always runs (`always_changed`: DVC cannot see a file
+outside its outputs change), copies only when the source's sha256 changed, and leaves the
+copy as it is otherwise, so nothing after it reruns. Any problem stops here, before a later
+stage removes its outputs. Params: data.raw_path.
 """
 
-from twcs_classifier.data_source import materialise_raw_data
+from twcs_classifier.data_source import fetch_raw_data
 from twcs_classifier.errors import run_stage
 from twcs_classifier.layout import Layout
 from twcs_classifier.params import load_params
@@ -16,8 +19,15 @@ LAYOUT = Layout()
 
 def main() -> None:
     raw_path = load_params().data.raw_path
-    path = materialise_raw_data(raw_path, LAYOUT.raw_data)
-    print(f"fetch: {raw_path} -> {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    done = fetch_raw_data(raw_path, LAYOUT)
+    report = done.report
+    source = report["source"] + (f"!{report['member']}" if report["member"] else "")
+    print(
+        f"fetch: {source} (sha256 {report['sha256'][:12]}…, {report['bytes'] / 1e6:.1f} MB) -> {LAYOUT.raw_data}: "
+        + {"copied": "copied, after the checks", "unchanged": "unchanged", "kept": "kept"}[done.action]
+    )
+    if done.note:
+        print(f"note: {done.note}")
 
 
 if __name__ == "__main__":

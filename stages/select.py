@@ -3,12 +3,14 @@ compare.models that no other is significantly better than on the validation spli
 compare stage resolved) in models/selected with its card.
 
 A model that trained no epochs, or whose validation accuracy is no better than chance, is
-refused. The card takes the metrics from metrics/details/<model>.json and the params from the
-model's own model.json. Params: select.model.
+refused. models/selected is a persistent output (DVC does not remove it before the stage
+runs) replaced in one rename, card included, only when a model is accepted: a failed, refused
+or killed run leaves the model served before as it was. The card takes the metrics from
+metrics/details/<model>.json and the params from the model's own model.json. Params: select.model.
 """
 
 from twcs_classifier.errors import run_stage
-from twcs_classifier.files import read_json, write_json
+from twcs_classifier.files import read_json
 from twcs_classifier.layout import Layout
 from twcs_classifier.models import load_model
 from twcs_classifier.params import load_params
@@ -20,21 +22,20 @@ LAYOUT = Layout()
 
 def main() -> None:
     params = load_params()
-    comparison = read_json(LAYOUT.compare_summary, rebuild="dvc repro compare")
+    comparison = read_json(LAYOUT.compare_summary)
     name = installed_model(params.select.model, comparison)
-    metrics = read_json(LAYOUT.details_file(name), rebuild=f"dvc repro train@{name}")
+    metrics = read_json(LAYOUT.details_file(name))
     check_servable(name, metrics)
     load_model(LAYOUT.model_dir(name))  # it loads as served (files whole, hashes as saved), or stop here
-    install_model(LAYOUT.model_dir(name), LAYOUT.selected)
     card = model_card(
         name,
-        read_json(LAYOUT.model_meta(name), rebuild=f"dvc repro train@{name}"),
+        read_json(LAYOUT.model_meta(name)),
         metrics,
         comparison,
-        read_json(LAYOUT.sample_report, rebuild="dvc repro sample"),
+        read_json(LAYOUT.sample_report),
         fingerprint(LAYOUT.split_file(split) for split in SPLITS),
     )
-    write_json(LAYOUT.model_card, card)
+    install_model(LAYOUT.model_dir(name), LAYOUT.selected, card)
     print(f"select: {name} -> {LAYOUT.selected}. {card['comparison']['verdict']}")
 
 

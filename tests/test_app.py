@@ -440,12 +440,13 @@ def test_a_malformed_csv_names_the_line(project: Path, data: bytes, says: str) -
 
 def test_a_damaged_model_is_a_message_not_a_crash(built_project: Path, tmp_path: Path, monkeypatch) -> None:
     shutil.copytree(built_project / "models" / "selected", tmp_path / "models" / "selected")
-    damaged = next(p for p in (tmp_path / "models" / "selected").iterdir() if p.suffix in (".keras", ".skops"))
+    # The file that is served: the ONNX network of a Keras model, the skops pipeline of logreg.
+    damaged = next(p for p in (tmp_path / "models" / "selected").iterdir() if p.suffix in (".onnx", ".skops"))
     damaged.write_bytes(damaged.read_bytes()[:1000])
     monkeypatch.setenv("TWCS_PROJECT_DIR", str(tmp_path))
     st.cache_resource.clear()
     at = open_app()
-    assert f"{damaged.name} cannot be loaded" in messages(at.error) and "dvc repro --force select" in messages(at.error)
+    assert damaged.name in messages(at.error) and "dvc repro --force select" in messages(at.error)
     assert not at.text_area
 
 

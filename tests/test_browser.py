@@ -11,6 +11,11 @@ cut) and the Mistakes page. A screenshot of each test's whole page
 kept under ``test-artifacts/`` (git-ignored; CI keeps them). The last test opens the page
 `dvc plots show` writes, with the network refused, and reads the drawn charts.
 
+Every check of something an action draws waits for it with Playwright's auto-retrying
+``expect`` (the element located by the key the page gives it), never reads the page at the
+instant after the action: Streamlit draws a run's elements one by one and keeps the last
+run's elements on the page until the new run ends.
+
 The browser is the system one (``scripts/install-browser.sh`` installs ``chromium`` and
 ``chromium-driver``); nothing is downloaded at test time. Without it these tests skip on
 a developer's machine and fail in CI.
@@ -35,8 +40,11 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import EPOCH_MODELS, IN_CI, MODELS, dvc
+from playwright.sync_api import expect
 
-from twcs_classifier import LABEL_TEXT, app_view, serving
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier.evaluation import CONDITIONS
+from twcs_classifier.layout import Layout
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +65,7 @@ CHROMIUM_FLAGS = [
 SERVER_START_S = 120
 MODEL_LOAD_MS = 180_000  # the first page view loads a TensorFlow model: slow on two cores
 STEP_MS = 60_000
+expect.set_options(timeout=STEP_MS)  # how long an `expect` waits for the page to show what it asserts
 TWEET = "@AmazonHelp my order was due yesterday and the tracking has not moved in 4 days, where is it?"
 UPLOAD_CAP_MB = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
 CSV_TEXTS = [
@@ -194,21 +203,32 @@ def heading(page, name: str):
     return page.get_by_role("heading", name=HEADINGS[name], exact=True)
 
 
+def run_finished(page, timeout: float = MODEL_LOAD_MS) -> None:
+    """Wait until the app's script run is over (Streamlit marks its root ``stApp`` with the
+    run's state), so the page is drawn whole before it is measured. Call it after waiting for
+    something the run draws, so the run waited for is the one the action started. Elements
+    of the last run may linger a moment longer: check their absence with ``to_have_count(0)``."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+
+
 def go_to(page, name: str) -> None:
-    """Click the page's link in the bar at the top (visible at every size, no menu to open)."""
+    """Click the page's link in the bar at the top (visible at every size, no menu to open)
+    and wait until that page is drawn."""
     link = page.get_by_test_id("stPageLink").get_by_text(name, exact=True)
     link.click(timeout=MODEL_LOAD_MS)
     heading(page, name).wait_for(timeout=MODEL_LOAD_MS)
+    run_finished(page)
 
 
 def test_every_page_has_a_link_in_view_and_its_own_url(
     page, app_url: str, built_project: Path, viewport: dict[str, int]
 ) -> None:
     heading(page, "One tweet").wait_for(timeout=MODEL_LOAD_MS)
-    assert page.get_by_test_id("stSidebar").count() == 0  # nothing hides behind a menu
+    run_finished(page)
+    expect(page.get_by_test_id("stSidebar")).to_have_count(0)  # nothing hides behind a menu
     for name, path in PAGES.items():
         go_to(page, name)
-        assert page.url.rstrip("/") == f"{app_url}/{path}".rstrip("/")
+        expect(page).to_have_url(re.compile("^" + re.escape(f"{app_url}/{path}".rstrip("/")) + "/?$"))
         for other in PAGES:
             box = page.get_by_test_id("stPageLink").get_by_text(other, exact=True).bounding_box()
             assert box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
@@ -221,28 +241,31 @@ def test_every_page_has_a_link_in_view_and_its_own_url(
 def test_type_a_tweet_and_read_the_label_and_probabilities(page, selected_model, viewport: dict[str, int]) -> None:
     box = page.get_by_label("Tweet", exact=True)
     box.wait_for(timeout=MODEL_LOAD_MS)
+    run_finished(page)
     bounds = box.bounding_box()
     assert bounds["y"] + bounds["height"] <= viewport["height"], "the tweet box is below the fold"
     box.fill(TWEET)
     page.get_by_role("button", name="Predict", exact=True).click()
 
-    result = page.locator(".st-key-prediction")
-    result.locator("h3").wait_for()
-    label = result.locator("h3").inner_text().strip()
-    line = result.get_by_test_id("stMarkdownContainer").last.inner_text().strip()
     expected = serving.predict(selected_model, [TWEET])[0]
-    assert label == expected.label_text and label in LABEL_TEXT.values()
-    assert line == app_view.probability_line(expected.label, expected.p_inbound).replace("**", "")
+    assert expected.label_text in LABEL_TEXT.values()
+    result = page.locator(".st-key-prediction")  # the container the page keys "prediction"
+    # The label (the subheader) and the probability line (the one st.markdown) in it, each
+    # waited for with its text: the line is drawn after the label.
+    expect(result.locator("h3")).to_have_text(expected.label_text, use_inner_text=True)
+    line = app_view.probability_line(expected.label, expected.p_inbound).replace("**", "")
+    expect(result.get_by_test_id("stMarkdown")).to_have_text(line, use_inner_text=True)
 
     highlight = page.locator(".twcs-highlight")
-    highlight.wait_for()
-    tokens = highlight.locator(".twcs-token").all_inner_texts()
-    assert tokens == [token for token, _ in selected_model.token_importance(TWEET)]
+    tokens = [token for token, _ in selected_model.token_importance(TWEET)]
+    expect(page.locator(".st-key-highlight .twcs-highlight .twcs-token")).to_have_text(tokens, use_inner_text=True)
 
     box.fill("@123 Sorry about that, please DM us ^JK")
     box.press("Control+Enter")  # Streamlit takes the new text; Predict is not pressed
     page.get_by_text("The text has changed since the last prediction").wait_for()
-    assert result.count() == 0 and highlight.count() == 0
+    # The old result stays on the page, faded, until the run ends: wait for it to go.
+    expect(result).to_have_count(0)
+    expect(highlight).to_have_count(0)
 
 
 def test_upload_a_csv_with_labels_and_download_the_result(page) -> None:
@@ -256,8 +279,9 @@ def test_upload_a_csv_with_labels_and_download_the_result(page) -> None:
     download_button = page.get_by_role("button", name="Download the labelled CSV")
     download_button.wait_for()
     page.get_by_role("heading", name="Labelled by selected", exact=False).wait_for()
-    accuracy = page.get_by_test_id("stMetric").filter(has_text="Accuracy").get_by_test_id("stMetricValue")
-    assert accuracy.inner_text().strip().endswith("%")
+    scores = page.locator(".st-key-csv_scores")  # the figures against the label column, drawn after the heading
+    accuracy = scores.get_by_test_id("stMetric").filter(has_text="Accuracy").get_by_test_id("stMetricValue")
+    expect(accuracy).to_have_text(re.compile(r"%\s*$"), use_inner_text=True)
     with page.expect_download() as info:
         download_button.click()
     saved = ARTIFACTS / "browser-download.csv"
@@ -270,19 +294,21 @@ def test_upload_a_csv_with_labels_and_download_the_result(page) -> None:
     assert set(got["predicted_label"]) <= {"inbound", "outbound"}
     assert (got["p_inbound"] + got["p_outbound"]).round(6).eq(1.0).all()
     right = (got["predicted_label"] == got["inbound"].map({True: "inbound", False: "outbound"})).mean()
-    assert accuracy.inner_text().strip() == app_view.format_rate(round(right * 3), 3)
+    expect(accuracy).to_have_text(app_view.format_rate(round(right * 3), 3), use_inner_text=True)
 
 
-def test_models_page_draws_the_charts_and_cuts_no_table(page) -> None:
+def test_models_page_draws_the_charts_and_cuts_no_table(page, built_project: Path) -> None:
     go_to(page, "Models")
     charts = page.get_by_test_id("stVegaLiteChart")
-    charts.first.wait_for()
+    expect(charts).to_have_count(5)  # three reliability diagrams (one per condition tab), ROC, precision-recall
     charts.nth(2).locator("canvas, svg").first.wait_for()  # the random split's three charts
-    assert charts.count() == 5  # three reliability diagrams (one per condition tab), ROC, precision-recall
     page.get_by_role("heading", name="The selected model's card").wait_for()
     tables = page.get_by_test_id("stTable")
-    assert tables.count() >= 4
-    for k in range(tables.count()):
+    # A confusion matrix per model and condition (in the condition tabs), then the card.
+    matrices = len(artifacts.compared_models(Layout(built_project))) * len(CONDITIONS)
+    assert matrices >= 3
+    expect(tables).to_have_count(matrices + 1)
+    for k in range(matrices + 1):
         table = tables.nth(k)
         if table.is_visible():  # the random split's matrices and the card (other tabs are hidden)
             wide, room = table.evaluate("t => [t.querySelector('table').scrollWidth, t.clientWidth]")
@@ -332,8 +358,12 @@ def test_dvc_plots_show_draws_every_plot_without_a_network(built_project: Path, 
     try:
         page.goto((out / "index.html").as_uri())
         charts = page.locator(".vega-embed")
-        charts.nth(len(titles) - 1).locator("svg.marks").wait_for(timeout=STEP_MS)
-        assert charts.count() == len(titles)
+        expect(charts).to_have_count(len(titles))
+        # vega-embed draws each chart on its own, in no set order, and a chart's svg is there
+        # before its marks: wait for marks in every chart (vega draws a chart's scene, titles
+        # and legends included, in one pass).
+        for k in range(len(titles)):
+            charts.nth(k).locator(DRAWN_MARKS).first.wait_for(state="attached", timeout=STEP_MS)
         drawn = {}
         for k in range(len(titles)):
             chart = charts.nth(k)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_files import fifo, unix_socket
 from test_models import data
 
 from twcs_classifier import runtime, serving
@@ -61,6 +62,16 @@ def test_one_text_is_labelled(capsys, model_dir: Path) -> None:
     assert code == 0 and json.loads(out)["label"] == "inbound"
 
 
+def test_explain_adds_each_words_score(capsys, model_dir: Path) -> None:
+    text = "@12 sorry, please DM us"
+    code, out, _ = cli(capsys, "--model-dir", str(model_dir), "--explain", text)
+    line = json.loads(out)
+    expected = serving.explain(serving.load_selected(model_dir), text)
+    assert code == 0 and line["words"] == [[token, round(score, 4)] for token, score in expected]
+    assert [token for token, _ in line["words"]] == ["@12", "sorry", ",", "please", "dm", "us"]
+    failed(cli(capsys, "--model-dir", str(model_dir), "--explain", "--csv", "in.csv", "--out", "o.csv"), "--explain")
+
+
 @pytest.mark.parametrize("text", ["", "   ", "\t\n"], ids=["empty", "spaces", "whitespace"])
 def test_a_blank_text_is_an_error(capsys, model_dir: Path, text: str) -> None:
     failed(cli(capsys, "--model-dir", str(model_dir), "@Delta hi", text), "text #2 of 2 is blank")
@@ -91,7 +102,9 @@ def test_a_damaged_model_names_the_file_and_the_rebuild(capsys, model_dir: Path,
     broken = tmp_path / "logreg"
     shutil.copytree(model_dir, broken)
     damage(broken)
-    failed(cli(capsys, "--model-dir", str(broken), "hello"), says, "dvc repro --force train@logreg")
+    # Outside a project no stage writes it again: the message says so, not `dvc repro` of a stage
+    # that would write another folder (test_restore_hints_name_commands_that_work has the project's).
+    failed(cli(capsys, "--model-dir", str(broken), "hello"), says, "outside any DVC project", "save it there again")
 
 
 def _truncate(path: Path) -> None:
@@ -228,6 +241,94 @@ def test_bad_csv_arguments_are_errors(capsys, model_dir: Path, tmp_path: Path, m
 def _dir(path: Path) -> Path:
     path.mkdir()
     return path
+
+
+@pytest.mark.parametrize(
+    ("make_out", "says"),
+    [
+        (lambda t: fifo(t / "out.csv"), "it is a FIFO (named pipe), not a file"),
+        (lambda t: unix_socket(t / "out.csv"), "it is a socket, not a file"),
+        (lambda t: _symlink(t / "out.csv", "real.csv"), "it is a symbolic link (to real.csv)"),
+    ],
+    ids=["fifo", "socket", "symlink"],
+)
+def test_out_is_never_written_over_what_is_not_a_regular_file(
+    capsys, model_dir: Path, tmp_path: Path, make_out, says: str
+) -> None:
+    src = write(tmp_path / "in.csv", b"text\n@Delta where is my bag\n")
+    out = make_out(tmp_path)
+    before = os.lstat(out)
+    failed(cli(capsys, "--model-dir", str(model_dir), "--csv", str(src), "--out", str(out)), says)
+    after = os.lstat(out)
+    assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino)
+    assert not (tmp_path / "real.csv").exists()  # a link is not written through either
+
+
+def _symlink(path: Path, target: str) -> Path:
+    path.symlink_to(target)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make_in", "says"),
+    [
+        (lambda t: fifo(t / "in.csv"), "is a FIFO (named pipe), not a regular file"),
+        (lambda t: Path("/dev/zero"), "/dev/zero is a character device, not a regular file"),
+    ],
+    ids=["fifo", "dev-zero"],
+)
+def test_an_input_that_is_not_a_regular_file_is_refused_before_reading(
+    capsys, model_dir: Path, tmp_path: Path, make_in, says: str
+) -> None:
+    src = make_in(tmp_path)  # reading either would block or never end
+    out = tmp_path / "out.csv"
+    failed(cli(capsys, "--model-dir", str(model_dir), "--csv", str(src), "--out", str(out)), says, "save piped")
+    assert not out.exists()
+
+
+def test_a_huge_cell_is_read_and_cut_for_prediction(capsys, model_dir: Path, tmp_path: Path) -> None:
+    huge = "@Delta where is my bag " + "x" * 1_000_000  # past csv's default field limit (131,072)
+    src = write(tmp_path / "in.csv", f'text,n\n"{huge}",1\n@12 sorry please DM us,2\n'.encode())
+    code, _, err = cli(capsys, "--model-dir", str(model_dir), "--csv", str(src), "--out", str(tmp_path / "out.csv"))
+    assert code == 0, err
+    got = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert got["text"][0] == "'" + huge  # written back whole
+    model = serving.load_selected(model_dir)
+    assert float(got["p_inbound"][0]) == pytest.approx(
+        serving.predict_proba(model, [huge[: serving.MAX_TEXT_CHARS]])[0]
+    )
+
+
+def test_a_utf8_file_read_as_latin1_is_refused_not_garbled(capsys, model_dir: Path, tmp_path: Path) -> None:
+    src = write(tmp_path / "in.csv", "text\n@SNCF où est mon train? Très déçu\n".encode())
+    out = tmp_path / "out.csv"
+    for encoding in ("latin-1", "cp1252", "utf-16"):
+        failed(
+            cli(capsys, "--model-dir", str(model_dir), "--csv", str(src), "--out", str(out), "--encoding", encoding),
+            f"is UTF-8 text, but it was to be read as {encoding}" if encoding != "utf-16" else "not valid utf-16",
+        )
+        assert not out.exists()
+    code, _, err = cli(
+        capsys, "--model-dir", str(model_dir), "--csv", str(src), "--out", str(out), "--encoding", "latin-1"
+    )
+    assert "'@SNCF oÃ¹ est mon train? TrÃ¨s dÃ©Ã§u' instead of '@SNCF où est mon train? Très déçu'" in err
+    assert "leave out --encoding" in err and "iconv -f iso8859-1 -t utf-8" in err
+    ascii_only = write(tmp_path / "ascii.csv", b"text\n@Delta where is my bag\n")  # the same in both: read
+    code, _, err = cli(
+        capsys, "--model-dir", str(model_dir), "--csv", str(ascii_only), "--out", str(out), "--encoding", "latin-1"
+    )
+    assert code == 0, err
+
+
+def test_running_out_of_memory_gives_advice_for_the_cli(capsys, model_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(serving, "read_csv_upload", no_memory)
+    src = write(tmp_path / "in.csv", b"text\nhi\n")
+    result = cli(capsys, "--model-dir", str(model_dir), "--csv", str(src), "--out", str(tmp_path / "out.csv"))
+    failed(result, "ran out of memory", "label it in parts")
+    assert "params.yaml" not in result[2]
 
 
 def test_fetch_data_with_a_bad_params_file_is_an_error(capsys, tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ def test_drops_are_counted(tmp_path: Path) -> None:
     body = (
         ROWS
         + "6,115715,True,Tue Oct 31,   ,,\n"  # empty text
-        + "2,115712,True,Tue Oct 31,duplicate id,,\n"  # duplicate tweet_id: first kept
+        + "2,115712,TRUE,Tue Oct 31 22:08:27 +0000 2017,@AmazonHelp where is my parcel,1,\n"  # a copy: first kept
         + "7,115716,True,too,many,fields,here,and,more\n"  # unparseable
         + "x8,115717,True,Tue Oct 31,bad id,,\n"  # non-integer tweet_id
     )
@@ -78,6 +78,43 @@ def test_drops_are_counted(tmp_path: Path) -> None:
         - (report.dropped_duplicate_tweet_id)
         == table.num_rows
     )
+
+
+CONFLICTS = (
+    "2,115712,False,Tue Oct 31 22:08:27 +0000 2017,@AmazonHelp where is my parcel,1,\n"  # label flipped
+    "5,115714,1,Tue Oct 31 22:08:27 +0000 2017,@delta lost my bag!!,,\n"  # text changed
+    "5,115714,1,Tue Oct 31 22:08:27 +0000 2017,@delta lost my bag,,\n"  # a copy of the first row of 5
+    '3,115713,true,Tue Oct 31 22:08:27 +0000 2017,"@AppleSupport my phone, again",,\n'  # a copy (TRUE = true)
+)
+
+
+def test_conflicting_duplicates_lose_every_copy_and_are_counted_apart(tmp_path: Path) -> None:
+    table, report = read_twcs(write(tmp_path, ROWS + CONFLICTS), max_conflicting_share=0.5)
+    assert sorted(table["tweet_id"].to_pylist()) == [1, 3, 4]  # 2 and 5: which copy is right is unknown
+    assert report.dropped_duplicate_tweet_id == 1  # the copy of 3
+    assert report.conflicting_tweet_ids == 2 and report.dropped_conflicting_tweet_id == 5  # 2 rows of 2, 3 of 5
+    assert report.conflicting_examples == [
+        "tweet_id 2: inbound True vs False",
+        "tweet_id 5: text '@delta lost my bag' vs '@delta lost my bag!!'",
+    ]
+    assert report.rows_read == 9 == table.num_rows + report.dropped
+    _, full = extract(write(tmp_path, ROWS + CONFLICTS), max_conflicting_share=0.5)
+    assert full["conflicting_tweet_ids"] == 2 and full["dropped_conflicting_tweet_id"] == 5
+
+
+def test_too_many_conflicting_duplicates_stop_with_the_count_and_examples(tmp_path: Path) -> None:
+    flipped = "".join(
+        f"{i},u{i},{'False' if i % 2 else 'True'},x,tweet {i},,\n" for i in range(1, 41)
+    )  # every tweet twice, its label flipped
+    original = "".join(f"{i},u{i},{'True' if i % 2 else 'False'},x,tweet {i},,\n" for i in range(1, 41))
+    with pytest.raises(PipelineError) as err:
+        read_twcs(write(tmp_path, original + flipped))
+    text = str(err.value)
+    assert "40 tweet_ids (100.00% of 40) appear more than once with different content" in text
+    assert "tweet_id 1: inbound True vs False" in text and "extract.max_conflicting_share" in text
+    with pytest.raises(PipelineError, match=r"2 tweet_ids \(40\.00% of 5\)"):
+        read_twcs(write(tmp_path, ROWS + CONFLICTS), max_conflicting_share=0.39)  # the share is a limit
+    assert read_twcs(write(tmp_path, ROWS + CONFLICTS), max_conflicting_share=0.4)[1].conflicting_tweet_ids == 2
 
 
 def test_missing_file_names_path_and_download(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import yaml
 from conftest import EPOCH_MODELS, MODELS, PARAMS, REPO
 
 from twcs_classifier.evaluation import PLOTS
-from twcs_classifier.layout import CATALOG, TEMPLATES, Layout
+from twcs_classifier.layout import CATALOG, TEMPLATES, USER_RAW_DATA, Layout, restore_hint, stage_failure_note
 from twcs_classifier.sampling import SPLITS
 
 DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())
@@ -167,7 +167,8 @@ def test_project_dir_comes_from_the_environment_or_the_default(tmp_path: Path) -
 
 def test_every_data_output_is_cached_so_dvc_checkout_restores_it() -> None:
     """Everything but the metrics and plots (numbers and labels, kept in git) is in DVC's
-    cache, the reports too; the raw data is persistent (DVC never deletes it before fetch runs)."""
+    cache, the reports too; the raw data and its fetch report are persistent (DVC never deletes
+    them before fetch runs, which always runs), and so is the served model."""
     in_git = (posix(LAYOUT.metrics), posix(LAYOUT.plots))
     for name, stage in DVC_YAML["stages"].items():
         for entry in stage.get("outs", []):
@@ -175,9 +176,46 @@ def test_every_data_output_is_cached_so_dvc_checkout_restores_it() -> None:
             if any(within(PurePosixPath(re.sub(r"\$\{[^}]+\}", "x", path)), folder) for folder in in_git):
                 continue
             assert (options or {}).get("cache", True), f"{name} does not cache {path}"
-    fetch_outs = DVC_YAML["stages"]["fetch"]["outs"]
-    assert fetch_outs == [{str(posix(LAYOUT.raw_data)): {"persist": True}}]
+    fetch = DVC_YAML["stages"]["fetch"]
+    assert fetch["outs"] == [{str(posix(p)): {"persist": True}} for p in (LAYOUT.raw_data, LAYOUT.fetch_report)]
+    assert fetch["always_changed"] is True
     assert posix(LAYOUT.raw_data) in dvc_stages()["extract"]["deps"]
+    assert DVC_YAML["stages"]["select"]["outs"] == [{str(posix(LAYOUT.selected)): {"persist": True}}]
+
+
+def test_the_pipelines_copy_of_the_raw_data_is_never_the_users_file() -> None:
+    """data.raw_path names the user's file (where `fetch-data` puts it); the fetch stage writes only
+    its own copy, elsewhere, so switching data.raw_path away and back gives the user's file back."""
+    assert PARAMS["data"]["raw_path"] == USER_RAW_DATA
+    assert posix(LAYOUT.raw_data) != PurePosixPath(USER_RAW_DATA)
+    assert not any(within(PurePosixPath(USER_RAW_DATA), out) for s in dvc_stages().values() for out in s["outs"])
+
+
+def test_restore_hints_name_commands_that_work() -> None:
+    """Every output's hint names a stage dvc.yaml has, `dvc checkout` only for what DVC caches and
+    `git checkout` for what is kept in git; a model dvc.yaml's matrix lacks is told what to add."""
+    for address, stage in dvc_stages().items():
+        for out in stage["outs"]:
+            hint = restore_hint(REPO / out)
+            assert f"`dvc repro {address}`" in hint, hint
+            in_git = any(within(out, folder) for folder in (posix(LAYOUT.metrics), posix(LAYOUT.plots)))
+            assert (f"`git checkout -- {out}`" in hint) == in_git, hint
+            assert (f"`dvc checkout {address}`" in hint) == (not in_git), hint
+    for path in ("metrics/details/foo.json", "models/foo", "plots/foo/roc.json"):
+        hint = restore_hint(REPO / path)
+        assert "train@foo, which dvc.yaml does not have: add foo to stages.train.matrix.model" in hint, hint
+        assert "`dvc repro train@foo`" not in hint
+    assert "outside any DVC project" in restore_hint(Path("/nonexistent/models/gru"))
+
+
+def test_a_failed_stage_says_how_to_get_each_output_back() -> None:
+    note = stage_failure_note("train@gru", REPO)
+    assert "`dvc checkout train@gru` puts back models/gru, reports/errors_gru.csv, reports/timing_gru.json" in note
+    assert "`git checkout -- metrics/details/gru.json plots/gru metrics/gru.json`" in note
+    assert stage_failure_note("select", REPO) == (
+        "models/selected is left as it was (persistent: written only when select succeeds)"
+    )
+    assert stage_failure_note("nonexistent", REPO) is None
 
 
 def _model_colour_scales(node: object) -> Iterator[dict]:

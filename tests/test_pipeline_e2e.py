@@ -160,12 +160,17 @@ def test_gru_reaches_097_on_every_real_test_condition_but_masked_text(built_proj
 
 
 def test_the_gru_explains_an_agent_reply_by_the_words_a_person_would_pick(built_project: Path) -> None:
-    from twcs_classifier.models import load_model
+    from twcs_classifier.explanation import token_scores
 
     model = load_model(built_project / "models/gru")
-    scores = model.token_importance("We're sorry to hear that. Please DM us your booking reference. ^KM")
+    result = token_scores(model, "We're sorry to hear that. Please DM us your booking reference. ^KM")
+    scores = result.pairs()
     towards_reply = [token for token, score in sorted(scores, key=lambda ts: ts[1])[:4]]
     assert len(set(towards_reply) & {"we're", "sorry", "hear", "us", "dm", "please", "^", "km"}) >= 3, scores
+    # The sign-off is read as a whole: its two tokens together push towards company reply.
+    assert scores[-2][0] == "^" and scores[-1][0] == "km" and result.scores[-2:].sum() < 0, scores
+    assert result.scores.sum() == pytest.approx(result.full - result.empty)
+    assert model.token_importance("We're sorry to hear that. Please DM us your booking reference. ^KM") == scores
 
 
 def test_recurrent_training_logs_exist(built_project: Path) -> None:
@@ -267,8 +272,13 @@ def test_metrics_and_plots_are_declared(built_project: Path) -> None:
     assert sum(k.startswith("Reliability") for k in plots) == 3
 
 
-def test_noop_repro_runs_nothing(built_project: Path) -> None:
-    assert ran_stages(dvc("repro", cwd=built_project).stdout) == []
+def test_noop_repro_runs_nothing_but_fetch_which_changes_nothing(built_project: Path) -> None:
+    """fetch always runs (DVC cannot see data.raw_path's file change); with the same file it leaves
+    its outputs as they were, so nothing after it runs and dvc.lock stays as it was."""
+    lock = (built_project / "dvc.lock").read_text()
+    proc = dvc("repro", cwd=built_project)
+    assert ran_stages(proc.stdout) == ["fetch"] and ": unchanged" in proc.stdout
+    assert (built_project / "dvc.lock").read_text() == lock
 
 
 def test_one_model_param_reruns_only_that_model_compare_and_select(built_project: Path) -> None:
@@ -278,7 +288,7 @@ def test_one_model_param_reruns_only_that_model_compare_and_select(built_project
     params["models"]["lstm"]["units"] //= 2  # any change of value; halving stays in range
     path.write_text(yaml.safe_dump(params, sort_keys=False))
     try:
-        assert ran_stages(dvc("repro", cwd=built_project).stdout) == ["train@lstm", "compare", "select"]
+        assert ran_stages(dvc("repro", cwd=built_project).stdout) == ["fetch", "train@lstm", "compare", "select"]
     finally:
         path.write_text(original)
     dvc("repro", cwd=built_project)  # back to the original outputs (from the run cache)
@@ -315,7 +325,7 @@ def test_exp_run_temp_trains_in_its_own_workspace(built_project: Path) -> None:
     and the workspace is untouched. One GRU epoch keeps it cheap (about a minute)."""
     workspace = {p: (built_project / p).read_text() for p in ("params.yaml", "metrics/gru.json")}
     proc = dvc("exp", "run", "--temp", "-n", "gru-one-epoch", "-S", "models.gru.epochs=1", cwd=built_project)
-    assert ran_stages(proc.stdout) == ["train@gru", "compare", "select"], proc.stdout[-3000:]
+    assert ran_stages(proc.stdout) == ["fetch", "train@gru", "compare", "select"], proc.stdout[-3000:]
     assert {p: (built_project / p).read_text() for p in workspace} == workspace
     rows = json.loads(dvc("exp", "show", "--json", cwd=built_project).stdout)
     exps = [e for row in rows for e in row.get("experiments") or []]
@@ -324,3 +334,28 @@ def test_exp_run_temp_trains_in_its_own_workspace(built_project: Path) -> None:
     assert data["params"]["params.yaml"]["data"]["models"]["gru"]["epochs"] == 1
     gru = data["metrics"]["metrics/gru.json"]["data"]
     assert gru["training"]["epochs_trained"] == 1 and 0.5 < gru["test"]["accuracy"] <= 1.0
+
+
+def test_a_failed_select_keeps_the_served_model_and_names_the_commands_that_restore(built_project: Path) -> None:
+    """select's input kept in git is broken: select stops, models/selected (persistent, replaced
+    only when a model is accepted) is served as before, and the message names `git checkout`,
+    which brings the file back (`dvc checkout` does not restore what is kept in git)."""
+    from conftest import git
+
+    served = {p.relative_to(built_project): p.read_bytes() for p in (built_project / "models/selected").rglob("*")}
+    details = built_project / "metrics" / "details" / "gru.json"
+    original = details.read_text()
+    details.write_text("{broken")
+    try:
+        proc = dvc("repro", "--single-item", "select", cwd=built_project, check=False)
+        assert proc.returncode != 0
+        assert "metrics/details/gru.json cannot be read as JSON" in proc.stderr, proc.stderr
+        assert "`git checkout -- metrics/details/gru.json`" in proc.stderr
+        assert "models/selected is left as it was" in proc.stderr and "Traceback" not in proc.stderr
+        now = {p.relative_to(built_project): p.read_bytes() for p in (built_project / "models/selected").rglob("*")}
+        assert now == served
+        git(built_project, "checkout", "--", "metrics/details/gru.json")  # the command the message names
+        assert details.read_text() == original
+    finally:
+        details.write_text(original)
+    assert ran_stages(dvc("repro", cwd=built_project).stdout) == ["fetch"]  # all as it was

@@ -8,7 +8,9 @@ temporary folder and runs the stage as DVC would: ``python -m stages.<stage>``.
 from __future__ import annotations
 
 import copy
+import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,12 +18,20 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PARAMS, REPO, copy_repo, dvc
+from conftest import PARAMS, REPO, commit_all, copy_repo, dvc
+
+from twcs_classifier.files import sha256_file
+from twcs_classifier.layout import Layout
 
 HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
 ROWS = "".join(
     f"{i},{'cust' if i % 2 else 'Brand'}{i},{'True' if i % 2 else 'False'},x,tweet number {i},,\n" for i in range(1, 21)
 )
+
+
+PYTHONPATH = os.pathsep.join([str(REPO / "src"), str(REPO)])
+"""This checkout's package and stages first (an installed copy elsewhere, such as an editable
+install of another worktree, must not be what the stages run)."""
 
 
 def params_with(changes: dict[str, object]) -> dict:
@@ -41,7 +51,8 @@ def params_with(changes: dict[str, object]) -> dict:
 
 def run_stage(root: Path, stage: str, *args: str, params: dict | None = None) -> subprocess.CompletedProcess[str]:
     (root / "params.yaml").write_text(yaml.safe_dump(params if params is not None else PARAMS, sort_keys=False))
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")  # the hints name the stages dvc.yaml has
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH, "TF_CPP_MIN_LOG_LEVEL": "2"}
     return subprocess.run(
         [sys.executable, "-m", f"stages.{stage}", *args], cwd=root, env=env, capture_output=True, text=True
     )
@@ -55,13 +66,27 @@ def assert_clean_failure(proc: subprocess.CompletedProcess[str], *says: str) -> 
 
 
 # -- fetch: data.raw_path is checked before anything else runs ------------------------------------------
-def test_fetch_links_a_file_elsewhere_into_the_pipeline(tmp_path: Path) -> None:
+COPY = Layout().raw_data  # the pipeline's copy, relative to the project
+REPORT = Layout().fetch_report
+
+
+def test_fetch_copies_a_file_elsewhere_into_the_pipeline_and_records_it(tmp_path: Path) -> None:
     source = tmp_path / "elsewhere" / "my_twcs.csv"
     source.parent.mkdir()
     source.write_text(HEADER + ROWS)
     proc = run_stage(tmp_path, "fetch", params=params_with({"data.raw_path": str(source)}))
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "data/raw/twcs.csv").read_text() == HEADER + ROWS
+    assert (tmp_path / COPY).read_text() == HEADER + ROWS
+    assert os.stat(source).st_ino != os.stat(tmp_path / COPY).st_ino  # a copy, never a link to the user's file
+    report = json.loads((tmp_path / REPORT).read_text())
+    assert report["source"] == str(source) and report["sha256"] == report["source_sha256"] == sha256_file(source)
+    assert report["bytes"] == source.stat().st_size and report["member"] is None
+    assert "copied, after the checks" in proc.stdout
+
+    stamp = (tmp_path / COPY).stat().st_mtime_ns
+    again = run_stage(tmp_path, "fetch", params=params_with({"data.raw_path": str(source)}))
+    assert again.returncode == 0 and "unchanged" in again.stdout
+    assert (tmp_path / COPY).stat().st_mtime_ns == stamp  # nothing rewritten: nothing after fetch reruns
 
 
 def test_fetch_unpacks_a_zip(tmp_path: Path) -> None:
@@ -70,7 +95,45 @@ def test_fetch_unpacks_a_zip(tmp_path: Path) -> None:
         zf.writestr("twcs/twcs.csv", HEADER + ROWS)
     proc = run_stage(tmp_path, "fetch", params=params_with({"data.raw_path": str(archive)}))
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "data/raw/twcs.csv").read_text() == HEADER + ROWS
+    assert (tmp_path / COPY).read_text() == HEADER + ROWS
+    report = json.loads((tmp_path / REPORT).read_text())
+    assert report["member"] == "twcs/twcs.csv" and report["source_sha256"] == sha256_file(archive)
+
+
+def test_switching_raw_path_away_and_back_gives_the_first_files_content_back(tmp_path: Path) -> None:
+    mine = tmp_path / "data" / "raw" / "twcs.csv"  # data.raw_path's default: the user's file
+    mine.parent.mkdir(parents=True)
+    mine.write_text(HEADER + ROWS)
+    other = tmp_path / "other.csv"
+    other.write_text(HEADER + ROWS.replace("tweet number", "another tweet"))
+    assert run_stage(tmp_path, "fetch").returncode == 0
+    assert (tmp_path / COPY).read_text() == HEADER + ROWS
+    assert run_stage(tmp_path, "fetch", params=params_with({"data.raw_path": str(other)})).returncode == 0
+    assert (tmp_path / COPY).read_text() == other.read_text()
+    assert mine.read_text() == HEADER + ROWS  # the user's file is never written
+    back = run_stage(tmp_path, "fetch")
+    assert back.returncode == 0, back.stderr
+    assert (tmp_path / COPY).read_text() == HEADER + ROWS and "copied" in back.stdout
+    assert json.loads((tmp_path / REPORT).read_text())["source"] == "data/raw/twcs.csv"
+
+
+def test_a_changed_source_is_fetched_again_and_a_missing_one_keeps_its_own_copy(tmp_path: Path) -> None:
+    mine = tmp_path / "data" / "raw" / "twcs.csv"
+    mine.parent.mkdir(parents=True)
+    mine.write_text(HEADER + ROWS)
+    assert run_stage(tmp_path, "fetch").returncode == 0
+    mine.write_text(HEADER + ROWS + "21,cust21,True,x,one more,,\n")  # the same path, new content
+    assert "copied" in run_stage(tmp_path, "fetch").stdout
+    assert (tmp_path / COPY).read_text() == mine.read_text()
+    # Where git-ignored files are not there (a fresh clone after `dvc pull`, `dvc exp run --temp`),
+    # the copy of that same path is kept, checked against the sha256 it was recorded with, and said so.
+    kept = mine.read_text()
+    mine.unlink()
+    proc = run_stage(tmp_path, "fetch")
+    assert proc.returncode == 0, proc.stderr
+    assert "is not here; the pipeline's copy of it" in proc.stdout and (tmp_path / COPY).read_text() == kept
+    (tmp_path / COPY).write_text(HEADER + ROWS)  # a copy that is not what was recorded is not kept
+    assert_clean_failure(run_stage(tmp_path, "fetch"), "data/raw/twcs.csv is missing and downloading")
 
 
 @pytest.mark.parametrize(
@@ -83,18 +146,44 @@ def test_fetch_unpacks_a_zip(tmp_path: Path) -> None:
             "holds 2 files named twcs.csv (a/twcs.csv, b/twcs.csv)",
         ),
         (lambda p: _zip(p, {"readme.txt": "x"}), "holds no twcs.csv"),
+        (lambda p: p.write_bytes(b""), "is empty"),
+        (lambda p: p.write_text(HEADER), "has a header but no data rows"),
+        (lambda p: p.write_text("a,b\n1,2\n"), "lacks the column(s) tweet_id"),
+        (lambda p: p.write_text(HEADER.replace("created_at", "text") + "1,a,True,x,y,,\n"), "text more than once"),
+        (lambda p: p.write_bytes((HEADER + "1,a,True,x,caf\xe9,,\n").encode("latin-1")), "not valid UTF-8"),
+        (lambda p: _zip(p, {"twcs.csv": ""}), "is empty"),
+        (lambda p: _zip(p, {"twcs.csv": "a,b\n1,2\n"}), "twcs.zip!twcs.csv lacks the column(s)"),
     ],
-    ids=["missing", "directory", "zip-with-two", "zip-with-none"],
+    ids=[
+        "missing",
+        "directory",
+        "zip-with-two",
+        "zip-with-none",
+        "empty",
+        "header-only",
+        "columns",
+        "duplicate-header",
+        "latin-1",
+        "empty-in-zip",
+        "columns-in-zip",
+    ],
 )
 def test_a_bad_raw_path_stops_fetch_and_keeps_the_last_copy(tmp_path: Path, make, says: str) -> None:
-    kept = tmp_path / "data" / "raw" / "twcs.csv"
-    kept.parent.mkdir(parents=True)
-    kept.write_text(HEADER + ROWS)
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + ROWS)
+    assert run_stage(tmp_path, "fetch", params=params_with({"data.raw_path": str(good)})).returncode == 0
+    report = (tmp_path / REPORT).read_text()
     bad = tmp_path / "input" / "twcs.zip"
     bad.parent.mkdir()
     make(bad)
     assert_clean_failure(run_stage(tmp_path, "fetch", params=params_with({"data.raw_path": str(bad)})), says)
-    assert kept.read_text() == HEADER + ROWS
+    assert (tmp_path / COPY).read_text() == HEADER + ROWS and (tmp_path / REPORT).read_text() == report
+    assert not [p for p in (tmp_path / COPY).parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_raw_path_may_not_be_the_pipelines_own_copy(tmp_path: Path) -> None:
+    proc = run_stage(tmp_path, "fetch", params=params_with({"data.raw_path": str(COPY)}))
+    assert_clean_failure(proc, "the pipeline's own copy", "set data.raw_path to your twcs.csv")
 
 
 def _zip(path: Path, members: dict[str, str]) -> None:
@@ -117,7 +206,7 @@ def _zip(path: Path, members: dict[str, str]) -> None:
     ids=["missing", "empty", "columns", "inbound", "latin-1", "duplicate-header"],
 )
 def test_extract_stage_fails_cleanly(tmp_path: Path, content, message) -> None:
-    raw = tmp_path / "data" / "raw" / "twcs.csv"
+    raw = tmp_path / COPY
     if content is not None:
         raw.parent.mkdir(parents=True)
         raw.write_bytes(content)
@@ -126,7 +215,7 @@ def test_extract_stage_fails_cleanly(tmp_path: Path, content, message) -> None:
 
 
 def test_extract_accounts_for_every_record(tmp_path: Path) -> None:
-    raw = tmp_path / "data" / "raw" / "twcs.csv"
+    raw = tmp_path / COPY
     raw.parent.mkdir(parents=True)
     body = ROWS + '21,cust21,True,x,"a stray quote,,\n22,Brand22,False,x,swallowed,,\n23,cust23,True,x,"end",,\n'
     raw.write_text(HEADER + body + "24,cust24,True,x,   ,,\n")
@@ -138,6 +227,63 @@ def test_extract_accounts_for_every_record(tmp_path: Path) -> None:
     assert report["dropped_quote_error"] == 3 and report["dropped_empty_text"] == 1
     assert "24 records read" in proc.stdout
     assert oct((tmp_path / "data/interim/tweets.parquet").stat().st_mode & 0o777) != oct(0o600)
+
+
+def test_extract_stops_on_conflicting_duplicates_past_its_param(tmp_path: Path) -> None:
+    raw = tmp_path / COPY
+    raw.parent.mkdir(parents=True)
+    flipped = ROWS.replace(",True,", ",Tmp,").replace(",False,", ",True,").replace(",Tmp,", ",False,")
+    raw.write_text(HEADER + ROWS + flipped + ROWS.splitlines(keepends=True)[0])  # every label twice, flipped
+    proc = run_stage(tmp_path, "extract")
+    assert_clean_failure(proc, "20 tweet_ids (100.00% of 20) appear more than once with different content")
+    assert "tweet_id 1: inbound True vs False" in proc.stderr and "extract.max_conflicting_share" in proc.stderr
+    assert not (tmp_path / "data" / "interim").exists()
+
+    raw.write_text(HEADER + ROWS + ROWS.splitlines(keepends=True)[0].replace("True", "False"))  # 1 of 20
+    proc = run_stage(tmp_path, "extract", params=params_with({"extract.max_conflicting_share": 0.05}))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "data/interim/extract_report.json").read_text())
+    assert report["conflicting_tweet_ids"] == 1 and report["dropped_conflicting_tweet_id"] == 2
+    assert report["rows_written"] == 19 and report["conflicting_examples"] == ["tweet_id 1: inbound True vs False"]
+    assert "1 tweet_ids had copies with different content" in proc.stdout
+
+
+def _fake_select_inputs(root: Path) -> None:
+    """compare's summary and the GRU's details, the GRU no better than chance."""
+
+    def write(rel: str, obj: object) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(json.dumps(obj))
+
+    write("metrics/compare.json", {"models": {"gru": {"rank": 1}}, "selected": "gru"})
+    confusion = {"tp": 250, "fn": 250, "tn": 250, "fp": 250}
+    write("metrics/details/gru.json", {"validation": {"n": 1000, "accuracy": 0.5, "confusion": confusion}})
+
+
+def test_a_refused_selection_leaves_the_served_model_as_it_was(tmp_path: Path) -> None:
+    served = tmp_path / "models" / "selected"
+    served.mkdir(parents=True)
+    (served / "model.json").write_text('{"kind": "logreg"}')
+    (served / "model_card.json").write_text('{"model": "logreg"}')
+    before = {p.name: p.read_bytes() for p in served.iterdir()}
+    _fake_select_inputs(tmp_path)
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(PARAMS, sort_keys=False))
+    shutil.copy(REPO / "dvc.yaml", tmp_path / "dvc.yaml")
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH, "DVC_STAGE": "select"}  # as under `dvc repro`
+    proc = subprocess.run(
+        [sys.executable, "-m", "stages.select"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert_clean_failure(proc, "select refuses to serve gru", "no better than chance")
+    assert "note: models/selected is left as it was" in proc.stderr and "dvc checkout select" not in proc.stderr
+    assert {p.name: p.read_bytes() for p in served.iterdir()} == before
+
+
+def test_a_model_not_in_the_train_matrix_is_told_what_to_add(tmp_path: Path) -> None:
+    _fake_select_inputs(tmp_path)
+    params = params_with({"models.foo": dict(PARAMS["models"]["logreg"]), "compare.models": ["gru", "foo"]})
+    proc = run_stage(tmp_path, "compare", params=params)
+    assert_clean_failure(proc, "metrics/details/foo.json is missing", "add foo to stages.train.matrix.model")
+    assert "dvc repro train@foo" not in proc.stderr
 
 
 # -- params: every stage validates params.yaml ------------------------------------------------------------
@@ -156,6 +302,7 @@ def test_extract_accounts_for_every_record(tmp_path: Path) -> None:
         ("select", {"models.gru.units": "sixty"}, "models.gru.units is 'sixty', not a whole number >= 1"),
         ("select", {"models.gru.epochs": 0}, "models.gru.epochs is 0, not a whole number >= 1"),
         ("fetch", {"data.raw_path": ...}, "data.raw_path is missing"),
+        ("extract", {"extract.max_conflicting_share": 1.5}, "extract.max_conflicting_share is 1.5, not a number"),
     ],
 )
 def test_bad_params_stop_every_stage(tmp_path: Path, stage: str, changes: dict, says: str) -> None:
@@ -171,7 +318,7 @@ def test_train_with_bad_params_names_the_key(tmp_path: Path) -> None:
 
 def test_a_params_file_that_is_not_yaml(tmp_path: Path) -> None:
     (tmp_path / "params.yaml").write_text("base:\n  seed: 42\n sample: [\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH}
     proc = subprocess.run(
         [sys.executable, "-m", "stages.extract"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
@@ -190,7 +337,8 @@ def test_dvc_repro_with_a_missing_raw_file_keeps_the_last_outputs(tmp_path: Path
     (root / "params.yaml").write_text(yaml.safe_dump(params_with({"data.raw_path": str(good)}), sort_keys=False))
     dvc("repro", "extract", cwd=root)
     outputs = [
-        root / "data/raw/twcs.csv",
+        root / COPY,
+        root / REPORT,
         root / "data/interim/tweets.parquet",
         root / "data/interim/extract_report.json",
     ]
@@ -207,4 +355,39 @@ def test_dvc_repro_with_a_missing_raw_file_keeps_the_last_outputs(tmp_path: Path
     (root / "data/interim/extract_report.json").unlink()
     (root / "params.yaml").write_text(yaml.safe_dump(params_with({"data.raw_path": str(good)}), sort_keys=False))
     dvc("checkout", "extract", cwd=root)
-    assert (root / "data/interim/extract_report.json").read_bytes() == before[outputs[2]]
+    assert (root / "data/interim/extract_report.json").read_bytes() == before[outputs[3]]
+
+
+def test_dvc_repro_with_raw_path_switched_away_and_back(tmp_path: Path) -> None:
+    """The issue's case under DVC: data.raw_path to another file, `dvc repro`, back to
+    data/raw/twcs.csv, `dvc repro`: the pipeline reads the first file again (the user's file was
+    never written), and a broken file on the way changes nothing."""
+    root = copy_repo(tmp_path / "project")
+    mine = root / "data" / "raw" / "twcs.csv"
+    mine.parent.mkdir(parents=True)
+    mine.write_text(HEADER + ROWS)
+    other = tmp_path / "other.csv"
+    other.write_text(HEADER + ROWS.replace("tweet number", "another tweet") + "21,cust21,True,x,extra,,\n")
+    extract_report = root / "data/interim/extract_report.json"
+
+    dvc("repro", "extract", cwd=root)
+    assert json.loads(extract_report.read_text())["rows_read"] == 20
+    commit_all(root, "first run")
+    (root / "params.yaml").write_text(yaml.safe_dump(params_with({"data.raw_path": str(other)}), sort_keys=False))
+    dvc("repro", "extract", cwd=root)
+    assert json.loads(extract_report.read_text())["rows_read"] == 21 and mine.read_text() == HEADER + ROWS
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    (root / "params.yaml").write_text(yaml.safe_dump(params_with({"data.raw_path": str(empty)}), sort_keys=False))
+    proc = dvc("repro", "extract", cwd=root, check=False)
+    assert proc.returncode != 0 and f"raw data file {empty} is empty" in proc.stderr
+    assert (root / COPY).read_text() == other.read_text()  # refused before the copy was touched
+
+    (root / "params.yaml").write_text(yaml.safe_dump(PARAMS, sort_keys=False))
+    proc = dvc("repro", "extract", cwd=root)
+    # extract runs again, or DVC's run cache gives back the outputs of its run on that same input
+    assert "Running stage 'extract'" in proc.stdout or "Stage 'extract' is cached" in proc.stdout, proc.stdout
+    assert (root / COPY).read_text() == HEADER + ROWS
+    assert json.loads(extract_report.read_text())["rows_read"] == 20
+    assert "Running stage 'extract'" not in dvc("repro", "extract", cwd=root).stdout  # fetch runs, changes nothing

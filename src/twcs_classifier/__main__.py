@@ -32,10 +32,16 @@ def check_arguments(texts: list[str]) -> None:
 
 
 PROG = "python -m twcs_classifier"
+CLI_MEMORY_FIX = (
+    "a --csv file is read whole, and in memory it takes several times its size on disk: label it in parts "
+    "(smaller CSV files, each with the header row), or free memory (close other programs) and run again"
+)
+"""The advice when the CLI runs out of memory (the stages' advice, params.yaml's sizes, does not apply)."""
 EXAMPLES = f"""\
 examples:
   {PROG} predict "@AmazonHelp my parcel never arrived"
   {PROG} predict --model logreg "@AmazonHelp where is my order?" "@115712 Sorry to hear that! ^JK"
+  {PROG} predict --explain "@115712 Sorry to hear that! ^JK"
   {PROG} predict --csv tweets.csv --text-column text --out tweets_labelled.csv
   {PROG} predict --csv export.csv --encoding latin-1 --out export_labelled.csv
   {PROG} predict --csv tweets.csv --out for_excel.csv --spreadsheet-safe
@@ -44,7 +50,10 @@ PREDICT_NOTES = """
 Each text gets one JSON line: label (inbound: a customer query; outbound: a company reply),
 label_text, confidence (the probability of that label) and p_inbound; probabilities are
 shown to 4 decimals and kept within 0.0001..0.9999 (a model is never certain). A blank text
-(nothing left once normalised) is an error (exit 2).
+(nothing left once normalised) is an error (exit 2). --explain adds words: each word as the
+model reads it and its Shapley value, how far it pushes the log-odds of inbound (positive:
+towards inbound, negative: towards outbound; they add up to the log-odds of the text minus
+those of an empty text).
 
 A CSV (strict UTF-8 unless --encoding says otherwise) gets the columns predicted_label,
 p_inbound, p_outbound and confidence (every digit), with a suffix (_1) where it has such a
@@ -67,7 +76,7 @@ spreadsheet would run as formulas (starting with = + - @, tab or carriage return
 def _load(args: argparse.Namespace):
     """The model ``--model`` names, else the one in ``--model-dir`` / ``$TWCS_MODEL_DIR`` /
     models/selected."""
-    from .serving import load_named, load_selected
+    from .inference import load_named, load_selected
 
     if args.model and args.model_dir:
         raise PipelineError("--model and --model-dir both name a model", "give one of them")
@@ -96,10 +105,14 @@ def _progress_bar(mode: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from .serving import predict, predict_csv, shown_probability
+    from .inference import explain, predict, shown_probability
 
     check_arguments(args.text)
     if args.csv:
+        from .serving import predict_csv
+
+        if args.explain:
+            raise PipelineError("--explain scores the words of text arguments, not of a --csv", "drop --explain")
         if args.text or not args.out:
             raise PipelineError(
                 "--csv needs --out and no text argument", "e.g. predict --csv in.csv --text-column text --out out.csv"
@@ -124,18 +137,16 @@ def _predict(args: argparse.Namespace) -> int:
         )
     model = _load(args)
     for text, pred in zip(args.text, predict(model, args.text)):
-        print(
-            json.dumps(
-                {
-                    "text": text,
-                    "label": pred.label,
-                    "label_text": pred.label_text,
-                    "confidence": shown_probability(pred.confidence),
-                    "p_inbound": shown_probability(pred.p_inbound),
-                },
-                ensure_ascii=False,
-            )
-        )
+        line = {
+            "text": text,
+            "label": pred.label,
+            "label_text": pred.label_text,
+            "confidence": shown_probability(pred.confidence),
+            "p_inbound": shown_probability(pred.p_inbound),
+        }
+        if args.explain:
+            line["words"] = [[token, round(score, 4)] for token, score in explain(model, text)]
+        print(json.dumps(line, ensure_ascii=False))
     return 0
 
 
@@ -175,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="a model the pipeline trained (logreg, simple_rnn, lstm, gru) or selected (the default)",
     )
+    p.add_argument("--explain", action="store_true", help="also score each word of each text: how it pushes the label")
     p.add_argument("--csv", type=Path, help="a CSV of texts to label")
     p.add_argument("--text-column", default="text", help="the CSV column holding the texts (default: text)")
     p.add_argument(
@@ -215,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         with quiet_native_logs():
             return args.func(args)
 
-    return guarded(run)
+    return guarded(run, memory_fix=CLI_MEMORY_FIX)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ out), so the app can say what to build instead of failing."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -13,21 +12,10 @@ from typing import Any
 import pandas as pd
 
 from .errors import PipelineError
+from .files import read_json_or_none
 from .layout import Layout
 from .models.base import META_FILE
 from .params import read_params_file
-
-
-def read_json_or_none(path: str | Path) -> Any:
-    """The JSON in ``path``, or ``None`` if the file does not exist or cannot be read (the
-    app then says what to build instead of failing)."""
-    path = Path(path)
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def model_stamp(directory: str | Path) -> int | None:

@@ -58,15 +58,20 @@ def os_error(err: OSError, action: str = "use") -> PipelineError:
     return PipelineError(f"cannot {action} {name}: {reason}", fix)
 
 
-def as_pipeline_error(err: BaseException) -> PipelineError:
-    """Any exception as a :class:`PipelineError`: itself, an OS error naming the file, or an
-    unexpected error (a bug) with how to see and report it."""
+STAGE_MEMORY_FIX = "close other programs, or lower the sizes in params.yaml"
+"""What to do when a pipeline stage runs out of memory."""
+
+
+def as_pipeline_error(err: BaseException, memory_fix: str = STAGE_MEMORY_FIX) -> PipelineError:
+    """Any exception as a :class:`PipelineError`: itself, an OS error naming the file, running
+    out of memory (with ``memory_fix``, the advice that fits the program that ran: the
+    stages' by default), or an unexpected error (a bug) with how to see and report it."""
     if isinstance(err, PipelineError):
         return err
     if isinstance(err, OSError):
         return os_error(err)
     if isinstance(err, MemoryError):
-        return PipelineError("ran out of memory", "close other programs, or lower the sizes in params.yaml")
+        return PipelineError("ran out of memory", memory_fix)
     first = str(err).splitlines()[0] if str(err) else "no details"
     return PipelineError(
         f"unexpected {type(err).__name__}: {first}",
@@ -74,9 +79,10 @@ def as_pipeline_error(err: BaseException) -> PipelineError:
     )
 
 
-def guarded(main: Callable[[], Any]) -> int:
+def guarded(main: Callable[[], Any], memory_fix: str = STAGE_MEMORY_FIX) -> int:
     """Run ``main``; print any failure as ``error: <problem>`` / ``How to fix: <fix>`` on
-    stderr and return :data:`EXIT_ERROR`, else ``main``'s int result (or 0)."""
+    stderr and return :data:`EXIT_ERROR`, else ``main``'s int result (or 0). ``memory_fix``
+    is the advice when it runs out of memory (:func:`as_pipeline_error`)."""
     try:
         result = main()
     except (KeyboardInterrupt, SystemExit):
@@ -84,23 +90,25 @@ def guarded(main: Callable[[], Any]) -> int:
     except BaseException as err:  # noqa: BLE001 - every failure ends in a message, not a traceback
         if os.environ.get(DEBUG_ENV):
             traceback.print_exc()
-        print(f"error: {as_pipeline_error(err)}", file=sys.stderr)
+        print(f"error: {as_pipeline_error(err, memory_fix)}", file=sys.stderr)
         return EXIT_ERROR
     return result if isinstance(result, int) else 0
 
 
 def run_stage(main: Callable[[], None]) -> None:
     """Run a stage's ``main`` through :func:`guarded` and exit with its code. Under DVC (which
-    removes a stage's outputs before running it) a failure also says how to get the outputs
-    of the last good run back. TensorFlow's native log noise is kept off stderr, as in the CLI."""
+    removes a stage's outputs, all but the persistent ones, before running it) a failure also
+    says how to get the outputs of the last good run back: ``dvc checkout`` for those in DVC's
+    cache, ``git checkout`` for those kept in git
+    (:func:`~twcs_classifier.layout.stage_failure_note`). TensorFlow's native log noise is
+    kept off stderr, as in the CLI."""
+    from .layout import stage_failure_note
     from .runtime import quiet_native_logs
 
     with quiet_native_logs():
         code = guarded(main)
     stage = os.environ.get("DVC_STAGE")
-    if code and stage:
-        print(
-            f"note: the outputs of {stage}'s last good run are in DVC's cache: `dvc checkout {stage}` puts them back",
-            file=sys.stderr,
-        )
+    note = stage_failure_note(stage) if code and stage else None
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     sys.exit(code)

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import PipelineError
+from .params import DEFAULT_MAX_CONFLICTING_SHARE
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "tweet_id",
@@ -58,6 +59,7 @@ class ExtractReport:
     dropped_bad_tweet_id: int = 0
     dropped_empty_text: int = 0
     dropped_duplicate_tweet_id: int = 0
+    dropped_conflicting_tweet_id: int = 0
     bad_reply_links: int = 0
     rows_written: int = 0
     inbound: int = 0
@@ -66,6 +68,8 @@ class ExtractReport:
     companies: int = 0
     conversations_without_company: int = 0
     unparseable_examples: list[str] = field(default_factory=list)
+    conflicting_tweet_ids: int = 0
+    conflicting_examples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict."""
@@ -105,35 +109,37 @@ def twcs_member(archive: zipfile.ZipFile, path: str | os.PathLike[str]) -> str:
     )
 
 
-def open_source(path: str | os.PathLike[str]) -> tuple[IO[bytes], str]:
+def open_source(path: str | os.PathLike[str], name: str | None = None) -> tuple[IO[bytes], str]:
     """Open twcs.csv, or the twcs.csv inside a Kaggle ``.zip``, as a binary stream.
 
-    Returns the stream and a description of what was opened. Raises
-    :class:`PipelineError` for a missing, empty or unreadable file, a directory, or a zip
-    without exactly one twcs.csv.
+    Returns the stream and a description of what was opened (``name``, when given, stands
+    for ``path`` in it and in every message: the fetch stage checks its temporary copy under
+    the name of the file the user gave). Raises :class:`PipelineError` for a missing, empty
+    or unreadable file, a directory or device, or a zip without exactly one twcs.csv.
     """
     path = Path(path)
+    shown = name or str(path)
     if not path.exists():
         raise PipelineError(
-            f"raw data file {path} not found",
-            f"put twcs.csv (or the Kaggle zip) at {path}, or run "
+            f"raw data file {shown} not found",
+            f"put twcs.csv (or the Kaggle zip) at {shown}, or run "
             "`python -m twcs_classifier fetch-data` to download it with kagglehub",
         )
     if not path.is_file():
         raise PipelineError(
-            f"raw data path {path} is not a file (it is a directory or a device)",
+            f"raw data path {shown} is not a file (it is a directory or a device)",
             "point data.raw_path at the twcs.csv file (or the Kaggle zip), not at its folder",
         )
     if path.stat().st_size == 0:
         raise PipelineError(
-            f"raw data file {path} is empty",
-            f"replace {path} with the full twcs.csv from Kaggle (thoughtvector/customer-support-on-twitter)",
+            f"raw data file {shown} is empty",
+            f"replace {shown} with the full twcs.csv from Kaggle (thoughtvector/customer-support-on-twitter)",
         )
     if zipfile.is_zipfile(path):
         zf = zipfile.ZipFile(path)
-        member = twcs_member(zf, path)
-        return zf.open(member), f"{path}!{member}"
-    return open(path, "rb"), str(path)
+        member = twcs_member(zf, shown)
+        return zf.open(member), f"{shown}!{member}"
+    return open(path, "rb"), shown
 
 
 def parse_inbound(values: pa.Array, tweet_ids: pa.Array) -> pa.Array:
@@ -216,12 +222,21 @@ def _clean_batch(batch: pa.RecordBatch, report: ExtractReport) -> pa.Table:
     )
 
 
-def read_twcs(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tuple[pa.Table, ExtractReport]:
+def read_twcs(
+    path: str | os.PathLike[str],
+    block_size: int = _BLOCK_SIZE,
+    max_conflicting_share: float = DEFAULT_MAX_CONFLICTING_SHARE,
+) -> tuple[pa.Table, ExtractReport]:
     """Stream twcs.csv (or its zip) into a typed Arrow table, dropping and counting bad rows.
 
     Rows with the wrong number of fields or a non-integer ``tweet_id`` are
-    unparseable; rows with empty text are dropped; for a repeated ``tweet_id`` the
-    first row is kept. Every count is in the returned :class:`ExtractReport`.
+    unparseable; rows with empty text are dropped. A ``tweet_id`` repeated with the same
+    content keeps its first row (the copies are counted as ``dropped_duplicate_tweet_id``);
+    one repeated with different content (another label, text, author, time or reply link)
+    loses every row, since which is right cannot be known (``dropped_conflicting_tweet_id``,
+    with ``conflicting_tweet_ids`` and examples), and more than ``max_conflicting_share`` of
+    the tweet_ids so is a :class:`PipelineError` (:func:`resolve_duplicates`). Every count
+    is in the returned :class:`ExtractReport`.
     """
     stream, described = open_source(path)
     report = ExtractReport(source=described)
@@ -250,19 +265,7 @@ def read_twcs(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tu
             )
         except pa.ArrowInvalid as err:
             raise _arrow_error(described, err) from None
-        names = reader.schema.names
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise PipelineError(
-                f"{described} has the column name(s) {', '.join(repeated)} more than once in its header",
-                "give every column one name; the header of twcs.csv is " + ",".join(REQUIRED_COLUMNS),
-            )
-        missing = [c for c in REQUIRED_COLUMNS if c not in reader.schema.names]
-        if missing:
-            raise PipelineError(
-                f"{described} lacks the column(s) {', '.join(missing)} (found: {', '.join(reader.schema.names)})",
-                "give the original twcs.csv, whose header is " + ",".join(REQUIRED_COLUMNS),
-            )
+        check_header(described, reader.schema.names)
         try:
             for batch in reader:
                 tables.append(_clean_batch(batch, report))
@@ -270,26 +273,124 @@ def read_twcs(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tu
             raise _arrow_error(described, err) from None
 
     if not tables and not report.rows_read:
-        raise PipelineError(
-            f"{described} has a header but no data rows",
-            "replace it with the full twcs.csv from Kaggle",
-        )
+        raise _no_rows(described)
     if not tables:
         raise _nothing_usable(described, report)
-    table = pa.concat_tables(tables)
+    table = resolve_duplicates(pa.concat_tables(tables), report, max_conflicting_share)
     del tables
-    ids = table["tweet_id"].to_numpy()
-    sorted_ids = np.sort(ids)
-    if len(ids) > 1 and bool((sorted_ids[1:] == sorted_ids[:-1]).any()):
-        _, first = np.unique(ids, return_index=True)
-        report.dropped_duplicate_tweet_id = int(len(ids) - len(first))
-        table = table.take(pa.array(np.sort(first)))
-    del ids, sorted_ids
     # No combine_chunks(): it copied every column (about 1.3 s and the file's size in memory);
     # everything downstream, parquet included, takes chunked columns.
     if table.num_rows == 0:
         raise _nothing_usable(described, report)
     return table, report
+
+
+def check_header(described: str, names: list[str]) -> None:
+    """The header of twcs.csv: every column of :data:`REQUIRED_COLUMNS`, each name once; else a
+    :class:`PipelineError` naming what is repeated or missing."""
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise PipelineError(
+            f"{described} has the column name(s) {', '.join(repeated)} more than once in its header",
+            "give every column one name; the header of twcs.csv is " + ",".join(REQUIRED_COLUMNS),
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise PipelineError(
+            f"{described} lacks the column(s) {', '.join(missing)} (found: {', '.join(names)})",
+            "give the original twcs.csv, whose header is " + ",".join(REQUIRED_COLUMNS),
+        )
+
+
+def check_twcs(path: str | os.PathLike[str], name: str | None = None, block_size: int = 1 << 20) -> str:
+    """The checks extract makes before it reads the rows, on ``path`` (twcs.csv or its zip,
+    called ``name`` in messages if given): a file (not a directory or device), not empty, a
+    zip with one twcs.csv, readable as UTF-8 CSV, the header of :func:`check_header`, and at
+    least one data row (the first block is read). The fetch stage runs them before it takes
+    a file in. Returns the description of what was checked; raises :class:`PipelineError`
+    as extract would."""
+    stream, described = open_source(path, name)
+    with stream:
+        try:
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(block_size=block_size),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: "skip"),
+                convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in REQUIRED_COLUMNS}),
+            )
+            check_header(described, reader.schema.names)
+            first = next(iter(reader), None)
+        except pa.ArrowInvalid as err:
+            raise _arrow_error(described, err) from None
+    if first is None or first.num_rows == 0:
+        raise _no_rows(described)
+    return described
+
+
+_CONTENT_COLUMNS: tuple[str, ...] = tuple(c for c in REQUIRED_COLUMNS if c != "tweet_id")
+
+
+def resolve_duplicates(table: pa.Table, report: ExtractReport, max_conflicting_share: float) -> pa.Table:
+    """``table`` with each ``tweet_id`` once. Copies of a row (the same value in every column,
+    as read: ``TRUE`` and ``True`` are the same label) are dropped and counted
+    (``dropped_duplicate_tweet_id``). A ``tweet_id`` whose rows differ (in label, text,
+    author, time or reply links) loses every row: which is right cannot be known, and keeping
+    one would train on a label that may be wrong; they are counted apart
+    (``dropped_conflicting_tweet_id`` rows, ``conflicting_tweet_ids`` ids, examples in
+    ``conflicting_examples``). When more than ``max_conflicting_share`` of the tweet_ids
+    conflict the file is not trusted: a :class:`PipelineError` with the count and examples."""
+    ids = table["tweet_id"].to_numpy()
+    sorted_ids = np.sort(ids)
+    if len(ids) < 2 or not bool((sorted_ids[1:] == sorted_ids[:-1]).any()):
+        return table
+    del sorted_ids
+    unique, first, inverse, counts = np.unique(ids, return_index=True, return_inverse=True, return_counts=True)
+    repeated_rows = np.nonzero(counts[inverse.reshape(-1)] > 1)[0]
+    repeated = table.take(pa.array(repeated_rows))
+    distinct = repeated.group_by("tweet_id").aggregate(
+        [(c, "count_distinct", pc.CountOptions(mode="all")) for c in _CONTENT_COLUMNS]
+    )
+    differs = np.zeros(distinct.num_rows, dtype=bool)
+    for c in _CONTENT_COLUMNS:
+        differs |= distinct[f"{c}_count_distinct"].to_numpy() > 1
+    conflicting = np.sort(distinct["tweet_id"].to_numpy()[differs])
+    conflict_row = np.isin(ids, conflicting)
+    n_conflict_rows = int(conflict_row.sum())
+    report.conflicting_tweet_ids = len(conflicting)
+    report.dropped_conflicting_tweet_id = n_conflict_rows
+    report.dropped_duplicate_tweet_id = int(len(ids) - len(unique) - (n_conflict_rows - len(conflicting)))
+    report.conflicting_examples = _conflict_examples(repeated, conflicting[:5])
+    share = len(conflicting) / len(unique)
+    if share > max_conflicting_share:
+        raise PipelineError(
+            f"{report.source}: {len(conflicting):,} tweet_ids ({share:.2%} of {len(unique):,}) appear more than once "
+            f"with different content, so which label or text is right cannot be known; for example "
+            + "; ".join(report.conflicting_examples[:3]),
+            "fix the file so that each tweet_id appears once (or its copies are identical); to drop every copy of "
+            f"such tweets and go on, raise extract.max_conflicting_share in params.yaml (now {max_conflicting_share}) "
+            f"above {share:.4f}",
+        )
+    keep = first[~np.isin(unique, conflicting)]
+    return table.take(pa.array(np.sort(keep)))
+
+
+def _conflict_examples(rows: pa.Table, ids: np.ndarray) -> list[str]:
+    """For each of ``ids``, the columns whose values differ between its rows, with the values."""
+    examples = []
+    for tweet_id in ids.tolist():
+        mine = rows.filter(pc.equal(rows["tweet_id"], tweet_id))
+        parts = []
+        for c in _CONTENT_COLUMNS:
+            values = list(dict.fromkeys(mine[c].to_pylist()))
+            if len(values) > 1:
+                shown = [repr(v[:60] if isinstance(v, str) else v) for v in values[:3]]
+                parts.append(f"{c} {' vs '.join(shown)}")
+        examples.append(f"tweet_id {tweet_id}: {', '.join(parts)}")
+    return examples
+
+
+def _no_rows(described: str) -> PipelineError:
+    return PipelineError(f"{described} has a header but no data rows", "replace it with the full twcs.csv from Kaggle")
 
 
 def _nothing_usable(described: str, report: ExtractReport) -> PipelineError:
@@ -435,14 +536,19 @@ def _company_codes(
     return company[conv_code], handles, n_without
 
 
-def extract(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tuple[pa.Table, dict[str, Any]]:
+def extract(
+    path: str | os.PathLike[str],
+    block_size: int = _BLOCK_SIZE,
+    max_conflicting_share: float = DEFAULT_MAX_CONFLICTING_SHARE,
+) -> tuple[pa.Table, dict[str, Any]]:
     """Read, validate and enrich twcs.csv: the whole extract stage as one function.
 
     Returns the table written to ``tweets.parquet`` (tweet_id, author_id, inbound,
     created_at, text, in_response_to_tweet_id, conversation_id, company) and the
-    report of every count.
+    report of every count. ``max_conflicting_share`` is ``extract.max_conflicting_share``
+    (see :func:`resolve_duplicates`).
     """
-    table, report = read_twcs(path, block_size=block_size)
+    table, report = read_twcs(path, block_size=block_size, max_conflicting_share=max_conflicting_share)
     conversation_id, conv_code, n_conv = _conversations(table)
     codes, handles, n_without = _company_codes(table, conversation_id, conv_code, n_conv)
     company = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0), handles)
@@ -465,11 +571,14 @@ def extract(path: str | os.PathLike[str], block_size: int = _BLOCK_SIZE) -> tupl
 __all__ = [
     "REQUIRED_COLUMNS",
     "ExtractReport",
+    "check_header",
+    "check_twcs",
     "derive_company",
     "derive_conversations",
     "extract",
     "open_source",
     "parse_inbound",
     "read_twcs",
+    "resolve_duplicates",
     "twcs_member",
 ]

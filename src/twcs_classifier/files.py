@@ -1,13 +1,16 @@
 """Small file helpers shared by the stages, serving and the app: atomic writes (files and
-directories), JSON, Parquet, and the one CSV writer (exact by default; with formulas escaped
-for a spreadsheet on request)."""
+directories; only over a regular file or a directory: devices, FIFOs, sockets and symbolic
+links are refused), JSON, Parquet, and the one CSV writer (exact by default; with formulas
+escaped for a spreadsheet on request)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import PipelineError
+from .errors import PipelineError, os_error
+from .layout import restore_hint
 
 _TEMP_SUFFIX = ".tmp"
 
@@ -74,15 +78,81 @@ def _settle_mode(tmp: Path, target: Path, directory: bool) -> None:
     os.chmod(tmp, mode)
 
 
-def _check_writable_target(target: Path) -> None:
-    if target.is_dir() and not target.is_symlink():
-        raise PipelineError(f"{target} is a directory", "give the path of a file to write, not of a directory")
+_KINDS = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISREG, "a regular file"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """What an ``os.stat`` mode says a path is, in words (``a regular file``, ``a FIFO (named
+    pipe)``, ``a character device`` ...)."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def check_output_path(target: str | os.PathLike[str], directory: bool = False) -> Path:
+    """Refuse to write ``target`` unless it is new or what an output may replace: a regular
+    file (``directory=False``) or a directory (``directory=True``). Every write of the project
+    goes through this check (:func:`atomic_path`, :func:`atomic_dir`), because their rename would
+    otherwise put a file in the place of whatever is there.
+
+    Refused, with a :class:`PipelineError` naming what the path is and what to do: a device
+    (``/dev/null``, ``/dev/full``: replacing it, as root, would break the system), a FIFO, a
+    socket, a directory where a file is written (or a file where a directory is), and a
+    **symbolic link**, whatever it points to. A link is never written through: the rename would
+    replace the link and leave its target as it was, and writing into the target would change
+    a file elsewhere (a DVC cache file, say) without the user asking. Returns ``target`` as a
+    :class:`Path`. Called before any work is done where an output is named by the user (the
+    CLI's ``--out``), and again by the atomic writers just before they write.
+    """
+    target = Path(target)
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+        folder = next((p for p in target.absolute().parents if p.exists()), None)
+        if folder is not None and not folder.is_dir():
+            raise PipelineError(
+                f"cannot write {target}: {folder} is a file, not a directory", "choose a path inside a directory"
+            ) from None
+    except NotADirectoryError:
+        raise PipelineError(
+            f"cannot write {target}: a part of its path is a file, not a directory", "choose a path inside a directory"
+        ) from None
+    except OSError as err:
+        raise os_error(err, "write") from None
+    if mode is not None:
+        special = not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode))
+        wanted = stat.S_ISDIR if directory else stat.S_ISREG
+        what = "a directory" if directory else "a file"
+        if stat.S_ISLNK(mode):
+            raise PipelineError(
+                f"cannot write {target}: it is a symbolic link (to {os.readlink(target)}), and outputs are never "
+                "written through links",
+                "give the path of the file itself, or remove the link (rm " + str(target) + ") and run again",
+            )
+        if not wanted(mode):
+            raise PipelineError(
+                f"cannot write {target}: it is {file_kind(mode)}, not {what}",
+                f"give the path of {what} to write (a new path, or {what} that may be replaced)"
+                + ("; devices, FIFOs and sockets are never written to" if special else ""),
+            )
+    return target
+
+
+def _make_parent(target: Path) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise PipelineError(
             f"cannot write {target}: {target.parent} is a file, not a directory", "choose a path inside a directory"
         ) from None
+    except OSError as err:
+        raise os_error(err, "write") from None
 
 
 @contextmanager
@@ -91,10 +161,12 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
     A write that fails half-way leaves no half-written output behind, and the file gets
     the mode ``target`` had (or a new file's usual mode). Temporary files of earlier
-    writes that were killed are removed first.
+    writes that were killed are removed first. ``target`` must be a new path or a regular
+    file: a device, FIFO, socket, directory or symbolic link is refused
+    (:func:`check_output_path`), never replaced.
     """
-    target = Path(target)
-    _check_writable_target(target)
+    target = check_output_path(target)
+    _make_parent(target)
     remove_stale_temps(target)
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=_TEMP_SUFFIX, dir=target.parent)
     os.close(fd)
@@ -110,9 +182,10 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 @contextmanager
 def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary directory beside ``target``; on success it replaces ``target`` (in
-    two renames: the old one is only removed once the new one is in place)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    two renames: the old one is only removed once the new one is in place). ``target`` must
+    be a new path or a directory (:func:`check_output_path`)."""
+    target = check_output_path(target, directory=True)
+    _make_parent(target)
     remove_stale_temps(target)
     tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=_TEMP_SUFFIX, dir=target.parent))
     old = None
@@ -147,16 +220,38 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> 
         writer(tmp)
 
 
-def read_json(path: str | os.PathLike[str], rebuild: str = "dvc repro") -> Any:
+def read_json(path: str | os.PathLike[str]) -> Any:
     """Read a JSON file the pipeline wrote; a missing or unreadable one is a
-    :class:`PipelineError` that says to run ``rebuild``."""
+    :class:`PipelineError` that says how to get it back (:func:`~twcs_classifier.layout.restore_hint`:
+    from DVC's cache or git, or by rerunning the stage that writes it, one dvc.yaml has)."""
     path = Path(path)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PipelineError(f"{path} is missing", f"build it: `{rebuild}`") from None
+        raise PipelineError(f"{path} is missing", restore_hint(path)) from None
     except (json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError) as err:
-        raise PipelineError(f"{path} cannot be read as JSON ({err})", f"rebuild it: `{rebuild}`") from None
+        raise PipelineError(f"{path} cannot be read as JSON ({err})", restore_hint(path)) from None
+
+
+def read_json_or_none(path: str | os.PathLike[str]) -> Any:
+    """The JSON in ``path``, or ``None`` if the file does not exist or cannot be read (the
+    app then says what to build instead of failing)."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The sha256 of a file's bytes, as hex (read in blocks: any size in little memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_parquet(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
@@ -164,16 +259,16 @@ def write_parquet(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
     write_with(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-def read_parquet(path: str | os.PathLike[str], rebuild: str = "dvc repro") -> pd.DataFrame:
+def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a Parquet file the pipeline wrote; a missing or unreadable one is a
-    :class:`PipelineError` that says to run ``rebuild``."""
+    :class:`PipelineError` that says how to get it back (:func:`~.layout.restore_hint`)."""
     path = Path(path)
     if not path.is_file():
-        raise PipelineError(f"{path} is missing", f"build it: `{rebuild}`")
+        raise PipelineError(f"{path} is missing", restore_hint(path))
     try:
         return pd.read_parquet(path)
     except (OSError, ValueError) as err:
-        raise PipelineError(f"{path} cannot be read as Parquet ({err})", f"rebuild it: `{rebuild}`") from None
+        raise PipelineError(f"{path} cannot be read as Parquet ({err})", restore_hint(path)) from None
 
 
 def _json_default(obj: Any) -> Any:

@@ -11,9 +11,13 @@ is ``compare.models`` in params.yaml (and the train stage's matrix in dvc.yaml).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
 
 PROJECT_ENV = "TWCS_PROJECT_DIR"
 """Environment variable naming the project directory the app reads (default: the directory
@@ -24,6 +28,9 @@ PARAMS_FILE = "params.yaml"
 
 SELECTED = "selected"
 """The directory name, under ``models/``, of the model the select stage installed."""
+
+MODEL_CARD = "model_card.json"
+"""The card the select stage writes inside ``models/selected``: which model, why, its metrics."""
 
 MODEL_META = "model.json"
 """Every saved model directory holds this file: which kind of model it is and its params."""
@@ -39,9 +46,15 @@ def reliability_plot(condition: str) -> str:
     return f"reliability_{condition}"
 
 
+USER_RAW_DATA = "data/raw/twcs.csv"
+"""Where ``make data`` (``fetch-data``) puts twcs.csv, and ``data.raw_path``'s value in the
+repository: the user's own file. No stage ever writes it; the fetch stage copies it (or the
+file ``data.raw_path`` names) to the pipeline's copy, ``raw_data``."""
+
 CATALOG: dict[str, dict[str, str]] = {
     "fetch": {
-        "raw_data": "data/raw/twcs.csv",
+        "raw_data": "data/fetched/twcs.csv",
+        "fetch_report": "data/fetched/fetch_report.json",
     },
     "extract": {
         "tweets": "data/interim/tweets.parquet",
@@ -72,7 +85,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "select": {
         "selected": f"models/{SELECTED}",
-        "model_card": f"models/{SELECTED}/model_card.json",
+        "model_card": f"models/{SELECTED}/{MODEL_CARD}",
     },
 }
 """Path templates by the stage that writes them, then by entry name."""
@@ -104,9 +117,21 @@ class Layout:
 
     # -- fetch, extract, sample, clean_tokenize ----------------------------------------------
     @property
+    def user_raw_data(self) -> Path:
+        """:data:`USER_RAW_DATA`: where ``fetch-data`` puts twcs.csv; the user's file, never
+        written by a stage."""
+        return self.root / USER_RAW_DATA
+
+    @property
     def raw_data(self) -> Path:
-        """The pipeline's copy of twcs.csv (from ``data.raw_path``), a DVC-tracked output."""
+        """The pipeline's copy of twcs.csv (of the file ``data.raw_path`` names), a DVC-tracked
+        output that only the fetch stage writes."""
         return self.path("raw_data")
+
+    @property
+    def fetch_report(self) -> Path:
+        """Which file the pipeline's copy of twcs.csv was taken from, and the sha256 of both (JSON)."""
+        return self.path("fetch_report")
 
     @property
     def tweets(self) -> Path:
@@ -226,16 +251,167 @@ class Layout:
         return self.root / PARAMS_FILE
 
 
+# -- which stage writes a path, and how to get it back -----------------------------------------------
+DVC_FILE = "dvc.yaml"
+_ITEM = re.compile(r"\$\{item\.(\w+)\}")
+
+
+@dataclass(frozen=True)
+class StageOutput:
+    """One output dvc.yaml declares: the address of the stage that writes it (``train@gru``),
+    its path relative to the project, whether DVC caches it (``cache: false`` outputs, the
+    metrics and plots, are kept in git) and whether it is ``persist``ent (DVC does not remove
+    it before the stage runs)."""
+
+    stage: str
+    path: PurePosixPath
+    cached: bool = True
+    persist: bool = False
+
+
+def _entries(stage: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for entry in [*stage.get("outs", []), *stage.get("metrics", []), *stage.get("plots", [])]:
+        if isinstance(entry, Mapping):
+            path, options = next(iter(entry.items()))
+            out.append((str(path), dict(options or {})))
+        else:
+            out.append((str(entry), {}))
+    return out
+
+
+def _read_stages(root: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load((root / DVC_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    stages = data.get("stages") if isinstance(data, dict) else None
+    return stages if isinstance(stages, dict) else {}
+
+
+def pipeline_outputs(root: str | Path = ".") -> list[StageOutput]:
+    """Every output (``outs``, ``metrics``, ``plots``) of every stage in ``root``'s dvc.yaml,
+    matrices expanded (``train@gru``); none when there is no readable dvc.yaml."""
+    out = []
+    for name, stage in _read_stages(Path(root)).items():
+        matrix = stage.get("matrix") or {}
+        items = [{key: value} for key, values in matrix.items() for value in values] if len(matrix) == 1 else [{}]
+        for item in items:
+            address = f"{name}@{next(iter(item.values()))}" if item else name
+            for path, options in _entries(stage):
+                path = _ITEM.sub(lambda m, i=item: str(i.get(m.group(1), m.group(0))), path)
+                out.append(
+                    StageOutput(
+                        address, PurePosixPath(path), bool(options.get("cache", True)), bool(options.get("persist"))
+                    )
+                )
+    return out
+
+
+def project_of(path: str | Path) -> Path | None:
+    """The project (the nearest folder holding dvc.yaml) that ``path`` lies in, or ``None``."""
+    path = Path(path).absolute()
+    return next((folder for folder in (path, *path.parents) if (folder / DVC_FILE).is_file()), None)
+
+
+def _within(path: PurePosixPath, out: PurePosixPath) -> bool:
+    return path == out or out in path.parents
+
+
+def _missing_matrix_item(root: Path, rel: PurePosixPath) -> str | None:
+    """When ``rel`` would be written by a matrix stage for an item its matrix lacks (a model
+    under ``models:`` that dvc.yaml's train matrix does not list): what to add."""
+    for name, stage in _read_stages(root).items():
+        for path, _ in _entries(stage):
+            keys = _ITEM.findall(path)
+            if not keys:
+                continue
+            pattern = re.escape(path)
+            for key in dict.fromkeys(keys):
+                pattern = pattern.replace(re.escape(f"${{item.{key}}}"), rf"(?P<{key}>[^/]+)", 1)
+                pattern = pattern.replace(re.escape(f"${{item.{key}}}"), rf"(?P={key})")
+            match = re.fullmatch(pattern + r"(/.*)?", str(rel))
+            if match:
+                key, value = keys[0], match.group(keys[0])
+                return (
+                    f"{rel} is written by the stage {name}@{value}, which {DVC_FILE} does not have: add {value} to "
+                    f"stages.{name}.matrix.{key} in {DVC_FILE} (and its outputs to the deps of the stages that read "
+                    f"the other {key}s' outputs, such as compare and select), then run `dvc repro`"
+                )
+    return None
+
+
+def restore_hint(path: str | Path) -> str:
+    """How to get ``path``, an output of the pipeline, back, naming only commands that work:
+    ``dvc checkout <stage>`` for what DVC caches, ``git checkout -- <path>`` for what is kept in
+    git (``cache: false``: the metrics and plots), and ``dvc repro <stage>`` to rebuild it, with a
+    stage that dvc.yaml has. For a path the matrix of a stage would write for an item it lacks
+    (``train@foo``), what to add to dvc.yaml; for a path outside any project, that it must be
+    made again. Paths are named relative to the project, never as the server's absolute path."""
+    root = project_of(path)
+    if root is None:
+        return (
+            f"{path} lies outside any DVC project (no {DVC_FILE} above it), so no stage writes it again: "
+            "save it there again, or use one the pipeline built"
+        )
+    rel = PurePosixPath(Path(path).absolute().relative_to(root).as_posix())
+    hit = next((o for o in pipeline_outputs(root) if _within(rel, o.path)), None)
+    if hit is None:
+        missing = _missing_matrix_item(root, rel)
+        return missing or f"{rel} is not an output of the pipeline in {DVC_FILE}: save or build it again"
+    restore = (
+        f"restore it with `dvc checkout {hit.stage}` (the last good run, from DVC's cache)"
+        if hit.cached
+        else f"restore it with `git checkout -- {hit.path}` (the version last committed to git)"
+    )
+    return f"{restore}, or rebuild it with `dvc repro {hit.stage}`"
+
+
+def stage_failure_note(stage: str, root: str | Path = ".") -> str | None:
+    """After stage ``stage`` failed under DVC: what became of its outputs and the commands that
+    bring back those DVC removed before running it (``None`` when dvc.yaml does not list it)."""
+    outs = [o for o in pipeline_outputs(root) if o.stage == stage]
+    if not outs:
+        return None
+    removed_cached = [str(o.path) for o in outs if o.cached and not o.persist]
+    removed_in_git = [str(o.path) for o in outs if not o.cached and not o.persist]
+    kept = [str(o.path) for o in outs if o.persist]
+    parts = []
+    if removed_cached or removed_in_git:
+        parts.append(f"DVC removed {stage}'s outputs before running it")
+    if removed_cached:
+        parts.append(
+            f"`dvc checkout {stage}` puts back {', '.join(removed_cached)} (its last good run, from DVC's cache)"
+        )
+    if removed_in_git:
+        parts.append(
+            f"`git checkout -- {' '.join(removed_in_git)}` puts back {', '.join(removed_in_git)} "
+            "(kept in git, not in DVC's cache: the versions last committed)"
+        )
+    if kept:
+        left = "is left as it was" if len(kept) == 1 else "are left as they were"
+        parts.append(f"{', '.join(kept)} {left} (persistent: written only when {stage} succeeds)")
+    return "; ".join(parts)
+
+
 __all__ = [
     "CATALOG",
+    "DVC_FILE",
     "CONFUSION",
+    "MODEL_CARD",
     "MODEL_META",
     "PARAMS_FILE",
     "PRECISION_RECALL",
     "PROJECT_ENV",
     "ROC",
     "SELECTED",
+    "StageOutput",
     "TEMPLATES",
+    "USER_RAW_DATA",
     "Layout",
+    "pipeline_outputs",
+    "project_of",
     "reliability_plot",
+    "restore_hint",
+    "stage_failure_note",
 ]

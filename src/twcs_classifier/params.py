@@ -14,19 +14,17 @@ schema from those, so a param added to a model's ``defaults`` is validated as it
 
 from __future__ import annotations
 
-import difflib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
-from pydantic.fields import FieldInfo
-from pydantic_core import PydanticUndefined
+from pydantic import BaseModel, Field, ValidationError
 
 from .errors import PipelineError
 from .layout import PARAMS_FILE
+from .schema import STRICT, allowed_values, describe_error, params_error, params_schema, validate_section
 
 SELECT_BEST = "best"
 """``select.model: best`` serves the first compared model (compare.models order, simplest first) that no
@@ -35,11 +33,9 @@ other model is significantly better than on the validation split (paired tests, 
 RANK_BY: tuple[str, ...] = ("f1_macro", "accuracy", "precision_macro", "recall_macro", "roc_auc", "average_precision")
 """The test metrics ``compare.rank_by`` may name: those where higher is better."""
 
-_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
-
 
 class _Section(BaseModel):
-    model_config = _STRICT
+    model_config = STRICT
 
 
 class BaseParams(_Section):
@@ -52,6 +48,18 @@ class DataParams(_Section):
     """``data``: where twcs.csv comes from."""
 
     raw_path: str = Field(min_length=1)
+
+
+DEFAULT_MAX_CONFLICTING_SHARE = 0.001
+"""``extract.max_conflicting_share`` when params.yaml does not set it."""
+
+
+class ExtractParams(_Section):
+    """``extract``: how much conflicting input is tolerated."""
+
+    max_conflicting_share: float = Field(DEFAULT_MAX_CONFLICTING_SHARE, ge=0.0, le=1.0)
+    """The largest share of tweet_ids that may appear more than once with different content
+    (every copy of such a tweet is dropped and counted); more stops the extract stage."""
 
 
 class SampleParams(_Section):
@@ -98,6 +106,7 @@ class Params(_Section):
 
     base: BaseParams
     data: DataParams
+    extract: ExtractParams = ExtractParams()
     sample: SampleParams
     clean_tokenize: CleanTokenizeParams
     models: dict[str, dict[str, Any]]
@@ -151,7 +160,7 @@ def validate_params(data: Mapping[str, Any], source: str = PARAMS_FILE) -> Param
     try:
         params = Params.model_validate({**data, "models": {}})
     except ValidationError as err:
-        problems += [_describe(e, Params) for e in err.errors() if e["loc"][:1] != ("models",)]
+        problems += [describe_error(e, Params) for e in err.errors() if e["loc"][:1] != ("models",)]
         params = None
     models, model_problems = _validate_models(data.get("models"))
     problems += model_problems
@@ -236,130 +245,8 @@ def _cross_checks(params: Params) -> list[tuple[str, str]]:
     return problems
 
 
-# -- the schema of a model's params, from its defaults ----------------------------------------------
-def _type_of(default: Any) -> Any:
-    if isinstance(default, bool):
-        return bool
-    if isinstance(default, int):
-        return int
-    if isinstance(default, float):
-        return float
-    if isinstance(default, str):
-        return str
-    if isinstance(default, list | tuple):
-        inner = {_type_of(v) for v in default}
-        return list[inner.pop()] if len(inner) == 1 else list[Any]
-    return Any
-
-
-def params_schema(
-    name: str, defaults: Mapping[str, Any], constraints: Mapping[str, Mapping[str, Any]] | None = None
-) -> type[BaseModel]:
-    """A strict pydantic model of a params section: one field per entry of ``defaults``,
-    typed by its default value (a ``float`` param also takes a whole number), with that
-    default and the entry's ``constraints`` (``choices``: the allowed values; or pydantic
-    ``Field`` bounds such as ``ge``, ``gt``, ``le``, ``lt``). Unknown keys are refused."""
-    rules = constraints or {}
-    unknown = sorted(set(rules) - set(defaults))
-    if unknown:
-        raise TypeError(f"{name}: constraints for params without a default: {', '.join(unknown)}")
-    fields: dict[str, Any] = {}
-    for key, default in defaults.items():
-        rule = dict(rules.get(key, {}))
-        choices = rule.pop("choices", None)
-        annotation = Literal[tuple(choices)] if choices is not None else _type_of(default)
-        fields[key] = (annotation, Field(default, **rule))
-    return create_model(name, __config__=_STRICT, **fields)
-
-
-def validate_section(
-    schema: type[BaseModel], values: Mapping[str, Any], prefix: str
-) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
-    """Validate ``values`` against ``schema``: the values with every default filled in, or
-    ``None`` and a (problem, fix) pair per bad key, keys named ``<prefix>.<key>``."""
-    try:
-        return schema.model_validate(dict(values)).model_dump(), []
-    except ValidationError as err:
-        return None, [_describe(e, schema, prefix) for e in err.errors()]
-
-
-# -- messages ------------------------------------------------------------------------------------------
-def _field_at(schema: Any, loc: Sequence[Any]) -> tuple[FieldInfo | None, Any]:
-    """The field at ``loc`` and the model holding it (``None`` where ``loc`` leaves the schema)."""
-    holder = schema
-    field = None
-    for part in loc:
-        fields = getattr(holder, "model_fields", None)
-        if not fields or part not in fields:
-            return None, holder
-        field = fields[part]
-        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
-            holder = field.annotation
-    return field, holder
-
-
-def allowed_values(field: FieldInfo) -> str:
-    """What a field takes, in words: its type, bounds and default."""
-    annotation = field.annotation
-    if get_origin(annotation) is Literal:
-        text = "one of: " + ", ".join(str(v) for v in get_args(annotation))
-    else:
-        names = {bool: "true or false", int: "a whole number", float: "a number", str: "a text"}
-        text = names.get(annotation, "a list (e.g. [a, b])" if get_origin(annotation) is list else "a value")
-        bounds = []
-        for meta in field.metadata:  # annotated-types constraints: Ge(ge=1), MinLen(min_length=1), ...
-            for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-                if getattr(meta, attr, None) is not None:
-                    bounds.append(f"{sign} {getattr(meta, attr)}")
-            if getattr(meta, "min_length", None):
-                bounds.append("not empty")
-        if bounds:
-            text += " " + " and ".join(bounds)
-    if field.default is not PydanticUndefined:
-        text += f" (default {_yaml_value(field.default)})"
-    return text
-
-
-def _yaml_value(value: Any) -> str:
-    if isinstance(value, str):
-        return repr(value)
-    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
-
-
-def _describe(err: Mapping[str, Any], schema: Any, prefix: str = "") -> tuple[str, str]:
-    """One pydantic error as (problem, fix), naming the key and what it allows."""
-    loc = tuple(err["loc"])
-    key = ".".join([prefix, *map(str, loc)] if prefix else map(str, loc))
-    field, holder = _field_at(schema, loc)
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        parent = key.rsplit(".", 1)[0] if "." in key else "params.yaml"
-        known = list(getattr(holder, "model_fields", {}))
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        return f"{key} is not a known key{hint}", f"remove it or fix its spelling; {parent} takes: {', '.join(known)}"
-    if kind == "missing":
-        what = allowed_values(field) if field is not None else "its section"
-        return f"{key} is missing", f"add {key}: {what}"
-    value = _yaml_value(err.get("input"))
-    if field is None:
-        return f"{key} is {value}: {err['msg']}", f"correct {key} (see the README)"
-    return (
-        f"{key} is {value}, not {allowed_values(field).split(' (default')[0]}",
-        f"set {key} to {allowed_values(field)}",
-    )
-
-
-def params_error(source: str, problems: list[tuple[str, str]]) -> PipelineError:
-    if len(problems) == 1:
-        return PipelineError(f"{source}: {problems[0][0]}", problems[0][1])
-    return PipelineError(
-        f"{source} has {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p, _ in problems),
-        "\n" + "\n".join(f"  - {f}" for _, f in problems),
-    )
-
-
 __all__ = [
+    "DEFAULT_MAX_CONFLICTING_SHARE",
     "RANK_BY",
     "SELECT_BEST",
     "Params",

@@ -16,7 +16,8 @@ from scipy.stats import binomtest
 
 from .errors import PipelineError
 from .evaluation import CONDITIONS
-from .files import atomic_dir
+from .files import atomic_dir, write_json
+from .layout import MODEL_CARD, restore_hint
 from .paired import PairTest, significantly_better_than, significantly_worse_than
 from .params import SELECT_BEST
 
@@ -210,10 +211,14 @@ def model_card(
     }
 
 
-def install_model(source: str | Path, target: str | Path) -> None:
-    """Copy a saved model directory to ``target``, replacing it only once the copy is whole."""
+def install_model(source: str | Path, target: str | Path, card: Mapping[str, Any] | None = None) -> None:
+    """Copy a saved model directory to ``target`` with its ``card`` (written as
+    ``model_card.json`` inside), replacing ``target`` only once the copy and the card are whole:
+    a failed or killed run leaves the model served before, card included, as it was."""
     source, target = Path(source), Path(target)
     if not source.is_dir():
-        raise PipelineError(f"no model directory at {source}", f"train it first: `dvc repro train@{source.name}`")
+        raise PipelineError(f"no model directory at {source}", restore_hint(source))
     with atomic_dir(target) as tmp:
         shutil.copytree(source, tmp, dirs_exist_ok=True)
+        if card is not None:
+            write_json(tmp / MODEL_CARD, card)

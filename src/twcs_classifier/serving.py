@@ -1,9 +1,7 @@
-"""The one serving path: load a saved model, give labels and probabilities for raw texts,
-and label a user's CSV (read it strictly, guess which column holds the tweets, add the
-predictions without touching the input columns).
-
-The CLI and the Streamlit app both call these functions. Blank texts (nothing left after
-normalisation, :func:`twcs_classifier.text.is_blank`) get no prediction anywhere.
+"""The one serving path for the CLI and the Streamlit app: a user's CSV (read it strictly,
+guess which column holds the tweets and which the labels, add the predictions without
+touching the input columns, score a label column), on top of :mod:`twcs_classifier.inference`
+(load a model, predict and explain raw texts), whose names it re-exports.
 """
 
 from __future__ import annotations
@@ -13,6 +11,7 @@ import csv
 import io
 import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,31 +20,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import LABEL_TEXT, LABELS
+from . import LABELS
 from .errors import PipelineError, os_error
-from .files import to_csv_bytes, write_with
-from .layout import SELECTED, Layout
-from .models import TextClassifier, load_model
-from .models.base import META_FILE
-from .text import is_blank
+from .files import check_output_path, file_kind, to_csv_bytes, write_with
+from .inference import (
+    MAX_TEXT_CHARS,
+    SHOWN_DECIMALS,
+    Prediction,
+    blank_mask,
+    explain,
+    load_named,
+    load_selected,
+    predict,
+    predict_proba,
+    shown_probability,
+)
+from .models import TextClassifier
 
-MAX_TEXT_CHARS = 5000
-"""Texts are cut to this many characters before prediction (a tweet has at most 280)."""
 OUTPUT_COLUMNS = ("predicted_label", "p_inbound", "p_outbound", "confidence")
 """The columns a labelled CSV gets (with a suffix where the input already has the name)."""
 DEFAULT_ENCODING = "utf-8"
 """A user's CSV is read as strict UTF-8 (a byte-order mark is allowed) unless told otherwise."""
 CLI_ENCODING_FIX = "give its encoding (--encoding latin-1 or cp1252 for files from older spreadsheets)"
 """How a user of the command line says which encoding a CSV is in: the fix of a decoding error."""
-SHOWN_DECIMALS = 4
-"""Probabilities shown to people (the CLI's JSON lines, the app's tables) are rounded to this
-many decimals and kept within ``10**-SHOWN_DECIMALS`` of 0 and 1 (:func:`shown_probability`)."""
 
 __all__ = [
     "CLI_ENCODING_FIX",
     "DEFAULT_ENCODING",
     "MAX_TEXT_CHARS",
     "OUTPUT_COLUMNS",
+    "SHOWN_DECIMALS",
     "LabelledTable",
     "Prediction",
     "blank_mask",
@@ -66,95 +70,6 @@ __all__ = [
     "shown_probability",
     "to_csv_bytes",
 ]
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """One text's prediction; ``confidence`` is the probability of the predicted class."""
-
-    label: str
-    p_inbound: float
-    p_outbound: float
-
-    @property
-    def confidence(self) -> float:
-        """Probability of the predicted class."""
-        return max(self.p_inbound, self.p_outbound)
-
-    @property
-    def label_text(self) -> str:
-        """The label in words, for people."""
-        return LABEL_TEXT[self.label]
-
-
-def shown_probability(p: Any, decimals: int = SHOWN_DECIMALS) -> Any:
-    """A probability (or an array of them) as it is shown to a person: rounded to ``decimals``
-    and kept within ``10**-decimals`` of 0 and 1, so a model never reads as certain because a
-    float rounded (0.99999 shows as 0.9999, 3e-9 as 0.0001); missing values stay missing. The
-    files a program reads (the labelled CSV) keep every digit."""
-    tiny = 10.0**-decimals
-    clipped = np.round(np.clip(np.asarray(p, dtype=float), tiny, 1.0 - tiny), decimals)
-    return float(clipped) if clipped.ndim == 0 else clipped
-
-
-def load_selected(directory: str | Path | None = None) -> TextClassifier:
-    """Load ``models/selected`` (or ``directory``); explain how to build it if absent."""
-    directory = Path(directory or os.environ.get("TWCS_MODEL_DIR", Layout().selected))
-    return load_model(directory)
-
-
-def load_named(name: str, layout: Layout | None = None) -> TextClassifier:
-    """Model ``name`` of the project: ``selected`` (what the select stage installed) or any
-    model the pipeline trained (``models/<name>``); an unknown name is told the ones there are."""
-    layout = layout or Layout()
-    directory = layout.model_dir(name)
-    if not (directory / META_FILE).is_file():
-        from .artifacts import trained_models
-
-        there = trained_models(layout)
-        if (layout.selected / META_FILE).is_file():
-            there.insert(0, SELECTED)
-        raise PipelineError(
-            f"there is no trained model {name!r} in {layout.models}",
-            f"pick one of: {', '.join(there)}" if there else "build the models first: `make run` (or `dvc repro`)",
-        )
-    return load_model(directory)
-
-
-def _cut(text: str) -> str:
-    return text[:MAX_TEXT_CHARS]
-
-
-def blank_mask(model: TextClassifier, texts: Sequence[str]) -> np.ndarray:
-    """For each text, whether it is blank for ``model`` (:func:`~twcs_classifier.text.is_blank`,
-    masked as the model reads text)."""
-    masked = bool(model.params.get("mask", False))
-    return np.array([is_blank(_cut(t), masked) for t in texts], dtype=bool)
-
-
-def predict_proba(model: TextClassifier, texts: Sequence[str]) -> np.ndarray:
-    """Inbound probability of each raw text (texts longer than :data:`MAX_TEXT_CHARS` are cut)."""
-    return model.predict_proba([_cut(t) for t in texts])[:, 1]
-
-
-def predict(model: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
-    """A :class:`Prediction` for each raw text; a blank text is a :class:`PipelineError`."""
-    blank = np.nonzero(blank_mask(model, texts))[0]
-    if len(blank):
-        which = ", ".join(f"#{i + 1}" for i in blank[:10])
-        raise PipelineError(
-            f"text {which} of {len(texts)} is blank (empty, or nothing left after normalisation): "
-            "there is nothing to label",
-            "give the text of a tweet",
-        )
-    p = predict_proba(model, texts)
-    return [Prediction(LABELS[int(x >= 0.5)], float(x), float(1.0 - x)) for x in p]
-
-
-def explain(model: TextClassifier, text: str) -> list[tuple[str, float]]:
-    """Which tokens of ``text`` push towards inbound (positive) or outbound (negative),
-    for the same cut text that :func:`predict` labels."""
-    return model.token_importance(_cut(text))
 
 
 def predict_frame(model: TextClassifier, texts: pd.Series) -> pd.DataFrame:
@@ -196,7 +111,7 @@ def decode_csv(
     ``encoding_fix``: how the user, where they are, says which encoding the file is in."""
     codec = check_encoding(encoding)
     try:
-        return raw.decode("utf-8-sig" if codec == "utf-8" else codec)
+        text = raw.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
@@ -205,12 +120,43 @@ def decode_csv(
             f"{name} is not valid {codec}: byte 0x{bad} at line {line}, byte {column} of that line ({err.reason})",
             f"save the file as UTF-8, or {encoding_fix}",
         ) from None
+    if codec != "utf-8":
+        _check_not_utf8(raw, text, encoding, codec, name)
+    return text
+
+
+def _check_not_utf8(raw: bytes, text: str, encoding: str, codec: str, name: str) -> None:
+    """Refuse to read as ``codec`` a file that is valid UTF-8 and reads differently so (UTF-8
+    with accents read as latin-1 gives ``TrÃ¨s`` for ``Très``): labelling that garbled text
+    would pass silently. A file of plain ASCII reads the same in both and passes."""
+    try:
+        utf8 = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return
+    if utf8 == text:
+        return
+    wrong = next(
+        ((i, a, b) for i, (a, b) in enumerate(zip(text.splitlines(), utf8.splitlines()), start=1) if a != b),
+        (1, text[:60], utf8[:60]),
+    )
+    line, garbled, right = wrong
+    start = next((k for k, (x, y) in enumerate(zip(garbled, right)) if x != y), 0)
+    window = slice(max(0, start - 20), start + 40)
+    raise PipelineError(
+        f"{name} is UTF-8 text, but it was to be read as {encoding}: line {line} would read "
+        f"{garbled[window]!r} instead of {right[window]!r}, and garbled text would be labelled",
+        "read it as UTF-8 (the default: leave out --encoding, or pick utf-8 in the app); if it really is "
+        f"{encoding}, convert it to UTF-8 first (iconv -f {codec} -t utf-8 in.csv > out.csv) and read that",
+    )
 
 
 def parse_csv(text: str, name: str = "the CSV file") -> pd.DataFrame:
     """A CSV with a header row as text columns, strictly: a repeated column name, a row with
     more or fewer fields than the header and a broken quote are each a
     :class:`PipelineError` naming the line. Blank lines are skipped."""
+    # A field can be as long as the whole text, never longer (csv's default limit, 131,072
+    # characters, stopped a CSV holding one long text); the limit is process-wide and only raised.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next((row for row in reader if row), None)
@@ -241,6 +187,21 @@ def parse_csv(text: str, name: str = "the CSV file") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=header, dtype=object)
 
 
+def check_input_file(path: Path) -> None:
+    """Refuse, before reading a byte, an input path that is not a regular file (a link to one
+    is fine): a directory, a device such as ``/dev/zero`` (endless), a FIFO or a socket."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        raise os_error(err, "read") from None
+    if not stat.S_ISREG(mode):
+        raise PipelineError(
+            f"{path} is {file_kind(mode)}, not a regular file",
+            "give the path of a CSV file"
+            + ("" if stat.S_ISDIR(mode) else "; save piped or streamed data to a file first and give that file"),
+        )
+
+
 def read_csv_upload(
     source: Any, encoding: str = DEFAULT_ENCODING, name: str | None = None, encoding_fix: str = CLI_ENCODING_FIX
 ) -> pd.DataFrame:
@@ -259,8 +220,7 @@ def read_csv_upload(
     else:
         path = Path(source)
         name = name or str(path)
-        if path.is_dir():
-            raise PipelineError(f"{path} is a directory", "give the path of a CSV file")
+        check_input_file(path)
         try:
             raw = path.read_bytes()
         except OSError as err:
@@ -436,6 +396,7 @@ def predict_csv(
         )
     if out_path.is_dir():
         raise PipelineError(f"--out {out_path} is a directory", "give the path of the CSV file to write")
+    check_output_path(out_path)  # up front: a device, FIFO, socket, link or directory is refused before any work
     frame = read_csv_upload(in_path, encoding)
     if label_column is GUESS:
         label_column = default_label_column(frame, text_column)

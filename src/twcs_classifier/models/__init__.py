@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PipelineError
-from ..layout import SELECTED
+from ..layout import restore_hint
 from .base import META_FILE, LabelledTexts, Probabilities, TextClassifier
 
 if TYPE_CHECKING:
@@ -67,13 +67,6 @@ def build_model(
     return cls(log_dir=log_dir, **params, **context)
 
 
-def rebuild_command(directory: str | Path) -> str:
-    """The DVC command that writes the model directory again (``models/selected``: select;
-    ``models/<name>``: train@<name>)."""
-    name = Path(directory).name
-    return "dvc repro --force select" if name == SELECTED else f"dvc repro --force train@{name}"
-
-
 def _damaged_file(directory: Path) -> str | None:
     """The first file of a saved model that is visibly damaged (a zip that does not open or
     JSON that does not parse), or ``None``."""
@@ -103,7 +96,7 @@ def load_model(directory: str | Path) -> TextClassifier:
             f"no trained model in {directory} ({META_FILE} is missing)",
             "build the models first: `make run` (or `dvc repro`)",
         )
-    rebuild = f"restore it with `dvc checkout {directory}`, or rebuild it with `{rebuild_command(directory)}`"
+    rebuild = restore_hint(directory)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
@@ -132,5 +125,4 @@ __all__ = [
     "known_kinds",
     "load_model",
     "model_class",
-    "rebuild_command",
 ]

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 
+from ..explanation import EXPLANATION, token_scores
 from ..layout import MODEL_META
-from ..params import params_error, params_schema, validate_section
+from ..schema import params_error, params_schema, validate_section
 from ..text import as_text_list
 
 if TYPE_CHECKING:
@@ -103,8 +104,9 @@ class TextClassifier(ABC):
     needs_tokenizer: ClassVar[bool] = False
     """Whether the model is built with the clean_tokenize stage's tokenizer (it reads token ids)."""
 
-    importance_explanation: ClassVar[str] = ""
-    """What the scores of :meth:`token_importance` mean, in a sentence for people."""
+    importance_explanation: ClassVar[str] = EXPLANATION
+    """What the scores of :meth:`token_importance` mean, in a sentence for people (the same
+    for every model: one method explains them all)."""
 
     def __init__(self, log_dir: str | None = None, **params: Any) -> None:
         validated, problems = validate_section(self._init_schema(), params, prefix=self.kind)
@@ -163,9 +165,12 @@ class TextClassifier(ABC):
         return self.logits(as_text_list(validation.texts))
 
     def token_importance(self, text: str) -> list[tuple[str, float]]:
-        """How much each token of ``text`` pushes towards *inbound* (positive) or
-        *outbound* (negative). Models override this; the default says nothing."""
-        return []
+        """How much each token of ``text`` (as the model reads it) pushes towards *inbound*
+        (positive) or *outbound* (negative): its Shapley value in log-odds as served, computed
+        from :meth:`logits` alone (:func:`twcs_classifier.explanation.token_scores`), the
+        same way for every model. The scores add up to the log-odds of the text minus those of
+        the empty text; tokens past :attr:`max_tokens_read` score 0."""
+        return token_scores(self, text).pairs()
 
     @property
     def max_tokens_read(self) -> int | None:

@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PipelineError
+from ..layout import restore_hint
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
-from ..text import preprocess_many
 from ..tokenizer import INPUT_NAMES, Encoded, Tokenizer, network_inputs
 from .base import META_FILE, LabelledTexts, TextClassifier
 from .onnx_network import (
@@ -92,10 +92,6 @@ class KerasClassifier(TextClassifier):
         "ema_momentum": {"ge": 0.0, "lt": 1.0},
     }
     needs_tokenizer: ClassVar[bool] = True
-    importance_explanation: ClassVar[str] = (
-        "For each word, how much the log-odds of *inbound* drop when that word is left out "
-        "(negative: they rise, so the word pushes towards *outbound*)."
-    )
 
     def __init__(self, tokenizer: Tokenizer | None = None, log_dir: str | None = None, **params: Any) -> None:
         super().__init__(log_dir, **params)
@@ -103,7 +99,7 @@ class KerasClassifier(TextClassifier):
         if tokenizer is not None:
             problems = self.input_problems(self.params, tokenizer, self.kind)
             if problems:
-                from ..params import params_error
+                from ..schema import params_error
 
                 raise params_error(f"{self.kind} model params", problems)
         self.network: Any = None  # Keras: ids -> logit (training only)
@@ -361,20 +357,6 @@ class KerasClassifier(TextClassifier):
     def _validation_logits(self, validation: LabelledTexts) -> np.ndarray:
         return self._runtime().logits_of(self._encoded(validation, with_masked=False))
 
-    def token_importance(self, text: str) -> list[tuple[str, float]]:
-        """For each token, how much the inbound log-odds drop when it is left out
-        (negative: leaving it out raises them, so it pushes towards outbound). Tokens
-        past the model's sequence length are never read and score 0."""
-        tokens = [t for t in preprocess_many([text], self.params["mask"])[0].split(" ") if t]
-        if not tokens:
-            return []
-        read = min(len(tokens), self.max_tokens_read)
-        variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(read)]
-        # Log-odds as served (scaled by the temperature), not via probabilities, which round
-        # to 0 or 1 for confident predictions.
-        logit = self.logits(variants) / self.params["temperature"]
-        return [(tok, float(logit[0] - logit[i + 1]) if i < read else 0.0) for i, tok in enumerate(tokens)]
-
     @property
     def max_tokens_read(self) -> int:
         """The sequence length: the network reads a text's first this many tokens."""
@@ -401,9 +383,7 @@ class KerasClassifier(TextClassifier):
 
     @classmethod
     def _load_files(cls, directory: Path, params: dict[str, Any]) -> KerasClassifier:
-        from . import rebuild_command
-
-        fix = f"rebuild it with `{rebuild_command(directory)}`"
+        fix = restore_hint(directory)
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         recorded = meta.get("files") if isinstance(meta, dict) else None
         if not isinstance(recorded, dict) or ONNX_FILE not in recorded:

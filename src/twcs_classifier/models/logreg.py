@@ -14,7 +14,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from ..errors import PipelineError
-from ..text import as_text_list, mask_normalise_many, normalise_many, preprocess_many
+from ..text import as_text_list, mask_normalise_many, normalise_many
 from .base import LabelledTexts, TextClassifier
 
 MODEL_FILE = "model.skops"
@@ -48,10 +48,6 @@ class LogRegClassifier(TextClassifier):
         "max_features": {"ge": 1},
         "max_iter": {"ge": 1},
     }
-    importance_explanation: ClassVar[str] = (
-        "Each word's contribution to the log-odds of *inbound*: the logistic-regression "
-        "coefficients of the word n-grams and character n-grams it holds, weighted by their TF-IDF."
-    )
 
     def __init__(self, log_dir: str | None = None, **params: Any) -> None:
         super().__init__(log_dir, **params)
@@ -110,41 +106,6 @@ class LogRegClassifier(TextClassifier):
     def logits(self, texts: list[str]) -> np.ndarray:
         """The logistic regression's inbound log-odds for each raw text."""
         return self._fitted().decision_function(texts)
-
-    def token_importance(self, text: str) -> list[tuple[str, float]]:
-        """Each word's contribution to the inbound log-odds: the coefficients of the
-        word n-grams it starts, weighted by their TF-IDF value in this text. Character
-        n-grams are shared out to the words they fall in."""
-        pipe = self._fitted()
-        clean = preprocess_many([text], self.params["mask"])[0]
-        tokens = clean.split(" ") if clean else []
-        if not tokens:
-            return []
-        union: FeatureUnion = pipe.named_steps["features"]
-        coef = pipe.named_steps["classifier"].coef_[0]
-        words_vec = union.transformer_list[0][1]
-        chars_vec = union.transformer_list[1][1]
-        n_words = len(words_vec.vocabulary_)
-        w = words_vec.transform([clean])
-        c = chars_vec.transform([clean])
-        contrib = np.zeros(len(tokens))
-        word_idx = words_vec.vocabulary_
-        weights = dict(zip(w.indices.tolist(), w.data.tolist()))
-        for n in range(1, self.params["word_ngram_max"] + 1):
-            for i in range(len(tokens) - n + 1):
-                j = word_idx.get(" ".join(tokens[i : i + n]))
-                if j is not None:
-                    contrib[i : i + n] += coef[j] * weights.get(j, 0.0) / n
-        char_idx = chars_vec.vocabulary_
-        cweights = dict(zip(c.indices.tolist(), c.data.tolist()))
-        for i, tok in enumerate(tokens):
-            padded = f" {tok} "
-            for n in range(self.params["char_ngram_min"], self.params["char_ngram_max"] + 1):
-                for s in range(0, max(len(padded) - n + 1, 0)):
-                    j = char_idx.get(padded[s : s + n])
-                    if j is not None:
-                        contrib[i] += coef[n_words + j] * cweights.get(j, 0.0)
-        return list(zip(tokens, contrib.tolist()))
 
     def _vectorizers(self) -> list[tuple[str, TfidfVectorizer]]:
         return list(self._fitted().named_steps["features"].transformer_list)

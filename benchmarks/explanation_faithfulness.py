@@ -1,0 +1,422 @@
+"""Are the word scores faithful? Checks :mod:`twcs_classifier.explanation` (Shapley values over
+tokens) on real test tweets for every trained model, and prints the figures.
+
+Usage (from the repository root, after ``dvc repro``)::
+
+    python benchmarks/explanation_faithfulness.py                      # this project
+    python benchmarks/explanation_faithfulness.py --project /path/to/a/built/clone
+    python benchmarks/explanation_faithfulness.py --models gru logreg --tweets 50
+
+It reads nothing but ``models/<name>`` (loaded with :func:`twcs_classifier.models.load_model`)
+and the ``text`` and ``label`` columns of ``data/processed/{test,unseen_brands}.parquet``, and
+writes nothing. For each model it measures:
+
+- **Comprehensiveness** (ERASER, DeYoung et al. 2020) on ``--tweets`` random tweets of each
+  split: removing the top 20 % of the tokens read, ranked by their score for the predicted
+  class, should lower the predicted class's probability (as served) far more than removing as
+  many random tokens (``--draws`` draws a tweet). Printed: the ratio of the mean drops, per
+  predicted class (target: at least 5x for both). The same for leave-one-token-out scores
+  (the method these scores replaced), computed here for comparison.
+- **Sign-offs**: company replies (label 0) that end in an agent's sign-off (``^JK``, ``-LT``,
+  ``/GK``: the first rule of :data:`twcs_classifier.text.MASK_RULES` finds it), up to
+  ``--signoffs`` a split: the share where the sign-off's tokens together (mark and initials)
+  score towards company reply (negative), and the share where the initials alone do
+  (target: at least 90 %); the same for leave-one-out scores. For a two-token sign-off it also
+  counts the replies where adding the initials raises the log-odds of *inbound* in each of four
+  contexts (the rest of the text with the mark, without it, the mark alone, nothing): there no
+  method that averages the initials' effect over contexts can score them towards company reply.
+  And every occurrence of "sorry", "we'll" and "dm" in up to ``--words`` company replies a
+  split holding each: the share scored towards company reply.
+- **Latency**: :func:`twcs_classifier.serving.explain` (what the app's one-tweet page calls)
+  on test tweets of exactly 40 tokens: the median of ``--repeat`` runs each after one
+  warm-up, then the median and the worst of those medians (target: at most 300 ms on 2 cores).
+- **Sampling accuracy**: on ``--reference`` tweets longer than
+  :data:`~twcs_classifier.explanation.EXACT_MAX_TOKENS` tokens, the scores at the default
+  number of evaluations against a reference with ``--factor`` times as many orders: the
+  relative error (L2 norm of the difference over that of the reference), the share of tokens
+  whose sign agrees (among tokens whose reference score is at least a tenth of the largest)
+  and the overlap of the top 20 %.
+- **Checks**: the largest gap between the sum of a text's scores and its log-odds minus the
+  empty text's (Shapley efficiency: 0 up to rounding), and how many of the texts given to the
+  model do not read back as themselves when normalised and masked again (must be 0: the model
+  is given exactly the tokens kept).
+
+It prints figures; it checks nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pandas as pd
+
+from twcs_classifier import serving
+from twcs_classifier.explanation import DEFAULT_EVALUATIONS, EXACT_MAX_TOKENS, TokenScores, token_scores
+from twcs_classifier.layout import MODEL_META as META_FILE
+from twcs_classifier.layout import SELECTED, Layout
+from twcs_classifier.models import TextClassifier, load_model
+from twcs_classifier.text import MASK_RULES, normalise, preprocess_many
+
+SPLITS = ("test", "unseen_brands")
+SIGN_OFF = re.compile(MASK_RULES[0][0])
+WORDS = ("sorry", "we'll", "dm")
+TOP_SHARE = 0.2
+LATENCY_TOKENS = 40
+
+
+class Checked:
+    """A model that counts the texts it is given that do not read back as themselves
+    (normalised, and masked when the model masks)."""
+
+    def __init__(self, model: TextClassifier) -> None:
+        self.model = model
+        self.masked = bool(model.params.get("mask", False))
+        self.texts = 0
+        self.changed = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        again = preprocess_many(texts, self.masked)
+        self.texts += len(texts)
+        self.changed += sum(a != b for a, b in zip(again, texts))
+        return self.model.logits(texts)
+
+
+@dataclass
+class Figures:
+    """What one model scored."""
+
+    name: str
+    drops: dict[str, dict[int, list[tuple[float, float]]]] = field(default_factory=dict)
+    """Per method, per predicted class: (drop removing the top tokens, mean drop removing random ones)."""
+    sign_offs: dict[str, list[tuple[float, float, float, float]]] = field(default_factory=dict)
+    """Per split: (pair, initials) by Shapley, then (pair, initials) by leave-one-out."""
+    sign_offs_skipped: int = 0
+    initials_raise: dict[str, list[bool]] = field(default_factory=dict)
+    """Per split, per two-token sign-off: whether adding the initials raises the log-odds of
+    *inbound* in each of four contexts (see :func:`initials_raise`)."""
+    words: dict[str, list[float]] = field(default_factory=dict)
+    latency_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+    latency_evaluations: int = 0
+    accuracy: list[tuple[float, float, float]] = field(default_factory=list)
+    efficiency_gap: float = 0.0
+    texts: int = 0
+    changed: int = 0
+    tweets: int = 0
+
+
+def read_split(data_dir: Path, split: str) -> pd.DataFrame:
+    frame = pd.read_parquet(data_dir / f"{split}.parquet", columns=["text", "label"])
+    frame["split"] = split
+    return frame
+
+
+def pick(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    return frame.sample(n=min(n, len(frame)), random_state=seed) if n < len(frame) else frame
+
+
+def served_logits(model: Any, texts: Sequence[str]) -> np.ndarray:
+    return np.asarray(model.logits(list(texts)), dtype=np.float64) / float(model.params["temperature"])
+
+
+def leave_one_out(model: Any, tokens: list[str]) -> np.ndarray:
+    """The replaced method, for comparison: log-odds of the text minus those without each token."""
+    variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(len(tokens))]
+    z = served_logits(model, variants)
+    return z[0] - z[1:]
+
+
+def initials_raise(model: Any, tokens: list[str]) -> bool:
+    """Whether adding a two-token sign-off's initials (the last token) raises the log-odds of
+    *inbound* in each of four contexts: the rest of the text with the mark, the rest without
+    it, the mark alone and the empty text. Where it does, every score that averages the
+    initials' marginal effects over contexts (Shapley, Owen, Banzhaf or leave-one-out values)
+    is positive: no such method can score them towards company reply."""
+    body, mark, initials = tokens[:-2], tokens[-2], tokens[-1]
+    pairs = [
+        (body + [mark], body + [mark, initials]),
+        (body, body + [initials]),
+        ([mark], [mark, initials]),
+        ([], [initials]),
+    ]
+    z = served_logits(model, [" ".join(t) for pair in pairs for t in pair]).reshape(-1, 2)
+    return bool(np.all(z[:, 1] > z[:, 0]))
+
+
+def p_class(z: np.ndarray, cls: int) -> np.ndarray:
+    p = 1.0 / (1.0 + np.exp(-z))
+    return p if cls == 1 else 1.0 - p
+
+
+def comprehensiveness(
+    model: Any, read: list[str], scores: np.ndarray, full: float, rng: np.random.Generator, draws: int
+) -> tuple[int, float, float]:
+    """(predicted class, drop of its probability removing the top 20 % by score, mean drop
+    removing as many random tokens)."""
+    cls = int(full >= 0)
+    k = max(1, math.ceil(TOP_SHARE * len(read)))
+    towards = scores if cls == 1 else -scores
+    top = set(np.argsort(-towards, kind="stable")[:k].tolist())
+    randoms = [set(rng.choice(len(read), size=k, replace=False).tolist()) for _ in range(draws)]
+    texts = [" ".join(t for i, t in enumerate(read) if i not in drop) for drop in [top, *randoms]]
+    z = served_logits(model, texts)
+    p_full = p_class(np.array([full]), cls)[0]
+    drops = p_full - p_class(z, cls)
+    return cls, float(drops[0]), float(drops[1:].mean())
+
+
+def explain_all(model: Any, texts: list[str], evaluations: int) -> dict[str, TokenScores]:
+    return {t: token_scores(model, t, evaluations) for t in dict.fromkeys(texts)}
+
+
+def sign_off_tokens(text: str, result: TokenScores) -> int | None:
+    """How many of the text's last tokens are its sign-off, or ``None`` when the model does
+    not read it as such (masked away, or past the tokens it reads)."""
+    match = SIGN_OFF.search(text)
+    if match is None:
+        return None
+    tail = normalise(match.group(0)).split(" ")
+    n = len(tail)
+    if result.read != len(result.tokens) or result.tokens[-n:] != tail:
+        return None
+    return n
+
+
+def measure(name: str, model_dir: Path, frames: dict[str, pd.DataFrame], args: argparse.Namespace) -> Figures:
+    started = time.perf_counter()
+    model = Checked(load_model(model_dir))
+    fig = Figures(name)
+    rng = np.random.default_rng(args.seed)
+    sample = {s: pick(f, args.tweets, args.seed) for s, f in frames.items()}
+    agent = {s: f[f["label"] == 0] for s, f in frames.items()}
+    signed = {
+        s: pick(a[a["text"].map(lambda t: SIGN_OFF.search(t) is not None)], args.signoffs, args.seed)
+        for s, a in agent.items()
+    }
+
+    def holding(word: str) -> Callable[[str], bool]:
+        return lambda text: word in normalise(text).split(" ")
+
+    worded = {
+        f"{s}:{w}": pick(a[a["text"].map(holding(w))], args.words, args.seed) for s, a in agent.items() for w in WORDS
+    }
+    texts = [t for group in (sample, signed, worded) for f in group.values() for t in f["text"]]
+    explained = explain_all(model, texts, args.evaluations)
+    fig.tweets = len(explained)
+    fig.efficiency_gap = max(abs(r.scores.sum() - (r.full - r.empty)) for r in explained.values())
+
+    # Comprehensiveness, Shapley and leave-one-out.
+    fig.drops = {"shapley": {0: [], 1: []}, "leave-one-out": {0: [], 1: []}}
+    for frame in sample.values():
+        for text in frame["text"]:
+            r = explained[text]
+            if r.read == 0:
+                continue
+            read = r.tokens[: r.read]
+            for method, scores in (("shapley", r.scores[: r.read]), ("leave-one-out", leave_one_out(model, read))):
+                cls, top, rand = comprehensiveness(model, read, scores, r.full, rng, args.draws)
+                fig.drops[method][cls].append((top, rand))
+
+    # Sign-offs and words in company replies.
+    for split, frame in signed.items():
+        rows = fig.sign_offs.setdefault(split, [])
+        for text in frame["text"]:
+            r = explained[text]
+            n = sign_off_tokens(text, r)
+            if n is None:
+                fig.sign_offs_skipped += 1
+                continue
+            loo = leave_one_out(model, r.tokens)
+            initials = slice(-n + 1, None) if n > 1 else slice(-1, None)
+            rows.append((r.scores[-n:].sum(), r.scores[initials].sum(), loo[-n:].sum(), loo[initials].sum()))
+            if n == 2:
+                fig.initials_raise.setdefault(split, []).append(initials_raise(model, r.tokens))
+    for frame in worded.values():
+        for text in frame["text"]:
+            r = explained[text]
+            for token, score in zip(r.tokens[: r.read], r.scores[: r.read]):
+                if token in WORDS:
+                    fig.words.setdefault(token, []).append(float(score))
+
+    # Sampling accuracy against many more orders.
+    long = [
+        t for t in dict.fromkeys(t for f in sample.values() for t in f["text"]) if explained[t].read > EXACT_MAX_TOKENS
+    ]
+    for text in long[: args.reference]:
+        ours = explained[text]
+        ref = token_scores(model, text, args.evaluations * args.factor, seed=1).scores[: ours.read]
+        est = ours.scores[: ours.read]
+        strong = np.abs(ref) >= 0.1 * np.abs(ref).max()
+        k = max(1, math.ceil(TOP_SHARE * ours.read))
+        overlap = len(set(np.argsort(-np.abs(est))[:k]) & set(np.argsort(-np.abs(ref))[:k])) / k
+        fig.accuracy.append(
+            (
+                float(np.linalg.norm(est - ref) / np.linalg.norm(ref)),
+                float(np.mean(np.sign(est[strong]) == np.sign(ref[strong]))),
+                overlap,
+            )
+        )
+    fig.texts, fig.changed = model.texts, model.changed
+
+    # Latency of the serving path on 40-token tweets.
+    plain = model.model
+    forty = [
+        t
+        for t in frames["test"]["text"]
+        if len(preprocess_many([t], bool(plain.params["mask"]))[0].split(" ")) == LATENCY_TOKENS
+    ]
+    for text in forty[: args.latency_tweets]:
+        serving.explain(plain, text)
+        runs, cpu = [], []
+        for _ in range(args.repeat):
+            t0, c0 = time.perf_counter(), time.process_time()
+            serving.explain(plain, text)
+            runs.append((time.perf_counter() - t0) * 1000.0)
+            cpu.append((time.process_time() - c0) * 1000.0)
+        fig.latency_ms.append(statistics.median(runs))
+        fig.cpu_ms.append(statistics.median(cpu))
+    if forty:
+        fig.latency_evaluations = token_scores(plain, forty[0], args.evaluations).evaluations
+    print(f"  {name}: {fig.tweets} tweets explained in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return fig
+
+
+def ratio(pairs: list[tuple[float, float]]) -> str:
+    if not pairs:
+        return "-"
+    top, rand = np.mean([p[0] for p in pairs]), np.mean([p[1] for p in pairs])
+    times = f"{top / rand:.1f}x" if rand > 0 else "n/a"
+    return f"{times} ({top:.3f} / {rand:.3f})"
+
+
+def share(values: Sequence[float]) -> str:
+    values = list(values)
+    if not values:
+        return "-"
+    negative = sum(v < 0 for v in values)
+    return f"{negative}/{len(values)} ({100 * negative / len(values):.0f}%)"
+
+
+def report(figures: list[Figures], args: argparse.Namespace) -> None:
+    print(
+        f"\nExplanations: Shapley values over tokens, {args.evaluations} evaluations a text (exact up to "
+        f"{EXACT_MAX_TOKENS} tokens); python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
+        f"{args.load_before:.1f} before and {os.getloadavg()[0]:.1f} after\n"
+    )
+    print(
+        "Comprehensiveness: mean drop of the predicted class's probability removing the top 20 % of tokens by "
+        "score over that removing as many random ones (the two mean drops)"
+    )
+    print("| model | predicted inbound | predicted outbound | leave-one-out: inbound | outbound | tweets (in/out) |")
+    print("|---|---|---|---|---|---|")
+    for f in figures:
+        d = f.drops
+        print(
+            f"| {f.name} | {ratio(d['shapley'][1])} | {ratio(d['shapley'][0])} | {ratio(d['leave-one-out'][1])} "
+            f"| {ratio(d['leave-one-out'][0])} | {len(d['shapley'][1])}/{len(d['shapley'][0])} |"
+        )
+    print("\nCompany replies: share of scores towards company reply (negative)")
+    print(
+        "| model | split | sign-off (mark + initials) | initials alone | leave-one-out: sign-off | initials "
+        "| initials raise inbound in all 4 contexts |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for f in figures:
+        for split, rows in f.sign_offs.items():
+            cols = list(zip(*rows)) if rows else [[], [], [], []]
+            raise_ = f.initials_raise.get(split, [])
+            raised = f"{sum(raise_)}/{len(raise_)}" if raise_ else "-"
+            print(
+                f"| {f.name} | {split} | {share(cols[0])} | {share(cols[1])} | {share(cols[2])} | {share(cols[3])} "
+                f"| {raised} |"
+            )
+    print("\n| model | " + " | ".join(f'"{w}"' for w in WORDS) + " | sign-offs not read as such |")
+    print("|---|" + "---|" * (len(WORDS) + 1))
+    for f in figures:
+        print(f"| {f.name} | " + " | ".join(share(f.words.get(w, [])) for w in WORDS) + f" | {f.sign_offs_skipped} |")
+    print(
+        "\nLatency of serving.explain on 40-token test tweets, and sampling accuracy against "
+        f"{args.factor}x the orders:"
+    )
+    print(
+        "| model | evaluations | median ms | worst tweet's median ms | CPU ms (median) | rel. error "
+        "| sign agreement | top-20% overlap |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for f in figures:
+        acc = np.array(f.accuracy) if f.accuracy else np.full((1, 3), np.nan)
+        lat = (
+            f"{statistics.median(f.latency_ms):.0f} | {max(f.latency_ms):.0f} | {statistics.median(f.cpu_ms):.0f}"
+            if f.latency_ms
+            else "- | - | -"
+        )
+        print(
+            f"| {f.name} | {f.latency_evaluations} | {lat} | {acc[:, 0].mean():.2f} | "
+            f"{100 * acc[:, 1].mean():.0f}% | {100 * acc[:, 2].mean():.0f}% |"
+        )
+    print("\nChecks:")
+    for f in figures:
+        print(
+            f"  {f.name}: {f.tweets} texts explained; largest |sum of scores - (full - empty)| "
+            f"{f.efficiency_gap:.1e}; {f.changed} of {f.texts:,} texts given to the model changed when "
+            f"normalised again; {len(f.latency_ms)} latency tweets, {len(f.accuracy)} accuracy tweets"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--project", type=Path, default=Path(), help="a built project (default: here)")
+    parser.add_argument("--models-dir", type=Path, help="default: <project>/models")
+    parser.add_argument("--data-dir", type=Path, help="default: <project>/data/processed")
+    parser.add_argument("--models", nargs="*", help="model names (default: every trained model)")
+    parser.add_argument("--tweets", type=int, default=100, help="random tweets a split for comprehensiveness")
+    parser.add_argument("--signoffs", type=int, default=100, help="company replies with a sign-off, at most, a split")
+    parser.add_argument(
+        "--words", type=int, default=60, help="company replies holding sorry/we'll/dm, at most, a split"
+    )
+    parser.add_argument("--draws", type=int, default=5, help="random removals a tweet")
+    parser.add_argument("--evaluations", type=int, default=DEFAULT_EVALUATIONS, help="model evaluations a text")
+    parser.add_argument("--reference", type=int, default=20, help="tweets for the sampling accuracy")
+    parser.add_argument("--factor", type=int, default=10, help="the reference has this many times the evaluations")
+    parser.add_argument("--latency-tweets", type=int, default=5, help="40-token tweets timed")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs a latency tweet")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    layout = Layout(args.project)
+    models_dir = args.models_dir or layout.models
+    data_dir = args.data_dir or layout.processed_file("test").parent
+    names = (
+        args.models or sorted(d.name for d in models_dir.iterdir() if d.name != SELECTED and (d / META_FILE).is_file())
+        if models_dir.is_dir()
+        else []
+    )
+    if not names:
+        print(f"no trained models in {models_dir}: run `dvc repro` first", file=sys.stderr)
+        return 2
+    args.load_before = os.getloadavg()[0]
+    frames = {s: read_split(data_dir, s) for s in SPLITS}
+    print(f"models {', '.join(names)} from {models_dir}; tweets from {data_dir}", file=sys.stderr)
+    figures = [measure(name, models_dir / name, frames, args) for name in names]
+    report(figures, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
