@@ -292,7 +292,7 @@ def test_a_huge_cell_is_read_and_cut_for_prediction(capsys, model_dir: Path, tmp
     code, _, err = cli(capsys, "--model-dir", str(model_dir), "--csv", str(src), "--out", str(tmp_path / "out.csv"))
     assert code == 0, err
     got = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
-    assert got["text"][0] == "'" + huge  # written back whole
+    assert got["text"][0] == huge  # written back whole, exactly
     model = serving.load_selected(model_dir)
     assert float(got["p_inbound"][0]) == pytest.approx(
         serving.predict_proba(model, [huge[: serving.MAX_TEXT_CHARS]])[0]

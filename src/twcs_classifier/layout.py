@@ -211,7 +211,7 @@ class Layout:
     # -- compare, select -----------------------------------------------------------------------
     @property
     def compare_summary(self) -> Path:
-        """The ranking, winners and verdicts of the compare stage (JSON)."""
+        """The ranking, the paired verdicts and every paired test of the compare stage (JSON)."""
         return self.path("compare_summary")
 
     @property
