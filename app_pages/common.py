@@ -45,8 +45,9 @@ def word_scores(name: str, model: TextClassifier, text: str) -> list[tuple[str, 
 
 
 def show_error(err: PipelineError) -> None:
-    """A :class:`PipelineError` as a message: what is wrong and how to fix it."""
-    st.error(f"**{err.problem[:1].upper()}{err.problem[1:]}.**\n\nHow to fix: {err.fix}.")
+    """A :class:`PipelineError` as a message: what is wrong and how to fix it, as text (a file or
+    column name in it is never read as Markdown), with no server path in it."""
+    st.error(app_view.error_markdown(err.problem, err.fix, paths().root))
 
 
 def get_model(name: str) -> TextClassifier | None:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages.common import MAX_CHARS, model_label, paths, percent_column, pick_model, show_confusion, show_error
 from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier.app_view import md_code, md_text
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.models import TextClassifier
 
@@ -77,14 +78,15 @@ def page() -> None:
     frame = read_upload(upload, encoding)
     if frame is None:
         return
-    columns = ", ".join(map(str, frame.columns))
+    # The file's name and its column names are the user's: shown as text, never as Markdown.
+    file_name, columns = md_text(upload.name), md_text(", ".join(map(str, frame.columns)))
     if frame.empty:
-        st.warning(f"{upload.name} has a header ({columns}) but no rows: there is nothing to label.")
+        st.warning(f"{file_name} has a header ({columns}) but no rows: there is nothing to label.")
         return
     candidates = serving.text_like_columns(frame)
     if not candidates:
         st.error(
-            f"No column of {upload.name} holds text (columns: {columns}). The CSV needs a column with the "
+            f"No column of {file_name} holds text (columns: {columns}). The CSV needs a column with the "
             "tweet texts, for example one named `text`."
         )
         return
@@ -193,9 +195,11 @@ def show_result(done: dict) -> None:
 
 def show_scores(done: dict) -> None:
     scores = done["scores"]
-    st.markdown(f"**Against the labels in `{done['label_column']}`**")
+    st.markdown(f"**Against the labels in {md_code(done['label_column'])}**")
     if scores is None:
-        st.warning(f"No row has both a text and a label that reads as inbound or outbound in {done['label_column']}.")
+        st.warning(
+            f"No row has both a text and a label that reads as inbound or outbound in {md_text(done['label_column'])}."
+        )
         return
     with st.container(key="csv_scores", horizontal=True):
         st.metric("Accuracy", app_view.format_rate(round(scores["accuracy"] * scores["n"]), scores["n"]))

@@ -19,7 +19,7 @@ def page() -> None:
     names = [n for n in artifacts.compared_models(layout) if layout.errors_file(n).is_file()]
     if not names:
         st.error(
-            f"**No mistakes in {layout.errors_file('<model>').parent}.**\n\n"
+            f"**No mistakes in {NAMED.errors_file('<model>').parent}.**\n\n"
             "How to fix: build the models first: `make run` (or `dvc repro`)."
         )
         return
@@ -61,7 +61,7 @@ def page() -> None:
         contains = st.text_input("Text contains", key="mistakes_contains", width=220)
     mistakes = artifacts.read_mistakes(layout, name)
     shown = app_view.filter_mistakes(mistakes, conditions, truth, min_confidence, contains)
-    st.caption(f"{len(shown):,} of {len(mistakes):,} mistakes of {name} match.")
+    st.caption(f"{len(shown):,} of {len(mistakes):,} mistakes of {app_view.md_text(name)} match.")
     if shown.empty:
         return
     st.dataframe(
@@ -89,7 +89,8 @@ def page() -> None:
     for row in shown.head(SHOWN_TEXTS).itertuples():
         with st.container(border=True):
             st.markdown(
-                f"**{CONDITIONS.get(row.condition, row.condition)}** · truth: {app_view.CLASS_NOUN[row.truth]} · "
+                f"**{app_view.md_text(CONDITIONS.get(row.condition, row.condition))}** · "
+                f"truth: {app_view.md_text(app_view.CLASS_NOUN.get(row.truth, row.truth))} · "
                 f"predicted {app_view.probability_line(row.predicted, row.p_inbound)}"
             )
             show_highlight(model, word_scores(model_name, model, str(row.text)))

@@ -83,7 +83,7 @@ def page() -> None:
     names = artifacts.compared_models(layout)
     if not names:
         st.error(
-            f"**No metrics in {layout.metrics}.**\n\nHow to fix: build the models first: `make run` (or `dvc repro`)."
+            f"**No metrics in {NAMED.metrics}.**\n\nHow to fix: build the models first: `make run` (or `dvc repro`)."
         )
         return
     compare = artifacts.read_json_or_none(layout.compare_summary)
@@ -170,7 +170,7 @@ def show_matrices(metrics: dict, condition: str) -> None:
     for start in range(0, len(names), 2):
         for column, name in zip(st.columns(2), names[start : start + 2]):
             with column:
-                st.markdown(f"**{name}** ({metrics[name][condition]['n']:,} tweets)")
+                st.markdown(f"**{app_view.md_text(name)}** ({metrics[name][condition]['n']:,} tweets)")
                 show_confusion(metrics[name][condition]["confusion"])
 
 

@@ -12,6 +12,7 @@ condition, confusion matrices), the Mistakes page, and every bad input.
 from __future__ import annotations
 
 import io
+import re
 import resource
 import shutil
 import tomllib
@@ -98,8 +99,15 @@ def shown(at: AppTest) -> dict[str, str]:
     return {"label": at.subheader[0].value, "probabilities": lines[0]}
 
 
+def shown_text(markdown: str) -> str:
+    """A Markdown source as the reader sees its text: backslash escapes (what
+    :func:`~twcs_classifier.app_view.md_text` adds to a user's strings) and hard breaks removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown.replace("  \n", "\n"))
+
+
 def messages(elements) -> str:
-    return "\n".join(e.value for e in elements)
+    """The text of the given elements as the page shows it."""
+    return "\n".join(shown_text(e.value) for e in elements)
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -428,7 +436,7 @@ def test_blank_cells_get_no_label_and_are_counted(project: Path, downloads: dict
 @pytest.mark.parametrize(
     ("data", "says"),
     [
-        (b"text,n\nhello,1\nthere,2,3\n", "Line 3 of ragged.csv has 3 fields"),
+        (b"text,n\nhello,1\nthere,2,3\n", "line 3 of ragged.csv has 3 fields"),
         (b"text,text\na,b\n", "'text' more than once"),
     ],
     ids=["ragged", "duplicate-header"],
@@ -440,13 +448,16 @@ def test_a_malformed_csv_names_the_line(project: Path, data: bytes, says: str) -
 
 def test_a_damaged_model_is_a_message_not_a_crash(built_project: Path, tmp_path: Path, monkeypatch) -> None:
     shutil.copytree(built_project / "models" / "selected", tmp_path / "models" / "selected")
+    shutil.copy(REPO / "dvc.yaml", tmp_path / "dvc.yaml")
     # The file that is served: the ONNX network of a Keras model, the skops pipeline of logreg.
     damaged = next(p for p in (tmp_path / "models" / "selected").iterdir() if p.suffix in (".onnx", ".skops"))
     damaged.write_bytes(damaged.read_bytes()[:1000])
     monkeypatch.setenv("TWCS_PROJECT_DIR", str(tmp_path))
     st.cache_resource.clear()
     at = open_app()
-    assert damaged.name in messages(at.error) and "dvc repro --force select" in messages(at.error)
+    text = messages(at.error)
+    assert f"models/selected/{damaged.name}" in text and "`dvc checkout select`" in text
+    assert str(tmp_path) not in text  # no server path on the page
     assert not at.text_area
 
 
@@ -454,8 +465,8 @@ def test_a_damaged_model_is_a_message_not_a_crash(built_project: Path, tmp_path:
     ("name", "data", "kind", "says"),
     [
         ("numbers.csv", b"tweet_id,inbound\n1,True\n2,False\n", "error", "No column of numbers.csv holds text"),
-        ("empty.csv", b"", "error", "Empty.csv is empty"),
-        ("blank.csv", b"\n  \n", "error", "Blank.csv is empty"),
+        ("empty.csv", b"", "error", "empty.csv is empty"),
+        ("blank.csv", b"\n  \n", "error", "blank.csv is empty"),
         ("header.csv", b"text,author_id\n", "warning", "has a header (text, author_id) but no rows"),
         ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "error", "binary data"),
     ],
@@ -580,3 +591,125 @@ def test_mistakes_page_shows_the_most_confident_errors_highlighted_and_filterabl
     at.selectbox(key="mistakes_model").set_value("logreg").run()
     logreg = artifacts.read_mistakes(Layout(project), "logreg")
     assert f"of {len(logreg):,} mistakes of logreg match" in messages(at.caption)
+
+
+# -- a user's strings are text, never Markdown; no server path on a page ------------------------------------
+ATTACK = "![x](http://127.0.0.1:8799/p.png)"
+"""A column or file name that Markdown would render as an image the browser fetches."""
+MARKUP = f"{ATTACK} [link](http://127.0.0.1:8799/) <b>bold</b> a`b :red[x] $x^2$ **strong** &amp;"
+"""Markdown and HTML of every kind in one string: none of it may act on a page."""
+
+
+@pytest.fixture
+def tiny_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project the app reads with one small model as models/selected (a logistic regression
+    trained here on a few texts) and the repository's dvc.yaml."""
+    import numpy as np
+
+    from twcs_classifier.models import LabelledTexts, build_model
+
+    texts = ["@Delta where is my bag", "@AmazonHelp my order is late", "@12 sorry, please DM us", "@34 we can help"]
+    model = build_model({"kind": "logreg", "min_df": 1}, seed=0).fit(
+        LabelledTexts(texts * 10, np.array([1, 1, 0, 0] * 10))
+    )
+    model.save(tmp_path / "models" / "selected")
+    shutil.copy(REPO / "dvc.yaml", tmp_path / "dvc.yaml")
+    monkeypatch.setenv("TWCS_PROJECT_DIR", str(tmp_path))
+    st.cache_resource.clear()
+    return tmp_path
+
+
+def markdown_sources(at: AppTest) -> list[str]:
+    """Every piece of Markdown on the page (text elements, messages, widget labels and help)."""
+    sources = [
+        e.value for kind in ("markdown", "caption", "error", "warning", "info", "success") for e in getattr(at, kind)
+    ]
+    sources += [e.value for e in [*at.subheader, *at.header, *at.title]]
+    sources += [w.label for w in [*at.selectbox, *at.button, *at.metric, *at.checkbox]]
+    return sources
+
+
+def assert_only_text(at: AppTest, *strings: str) -> None:
+    """No Markdown on the page turns a user's string into an image, a link or HTML (rendered with
+    CommonMark; a bare URL must be escaped too, or GitHub-flavoured Markdown links it), and each
+    string appears on the page as the text it is."""
+    from markdown_it import MarkdownIt
+
+    render = MarkdownIt("commonmark").render
+    pages = markdown_sources(at)
+    for source in pages:
+        html_out = render(source)
+        assert "<img" not in html_out and "<a " not in html_out and "<b>" not in html_out, source
+        assert "http://127.0.0.1" not in source, source  # escaped, so no autolink either
+    shown = "\n".join(shown_text(source) for source in pages)
+    for text in strings:
+        assert text in shown, (text, shown[:2000])
+
+
+def test_markup_in_a_csv_header_is_shown_as_text(tiny_project: Path) -> None:
+    header = [ATTACK, "text", "a`b"]
+    data = pd.DataFrame({ATTACK: ["1", "2"], "text": ["@Delta where is my bag", ""], "a`b": ["x", "y"]})
+    at = upload(open_app("A CSV"), "tweets.csv", csv_bytes(data))
+    assert_only_text(at, ", ".join(header))  # the caption naming the columns
+    assert "The encodings a CSV may be read in" not in messages(at.markdown)  # no docstring printed by magic
+    at = label_csv(at)
+    assert counts(at)["Rows"] == 2
+    assert_only_text(at, ATTACK)
+
+
+def test_a_file_name_and_columns_with_markup_in_every_message(tiny_project: Path) -> None:
+    name = f"{MARKUP}.csv"
+    cases = [
+        (b"", "is empty", name),  # an error naming the file
+        (f"id,{MARKUP}\n1,2\n".encode(), "holds text", MARKUP),  # no text column: the columns are named
+        (f"text,{MARKUP}\n".encode(), "but no rows", MARKUP),  # a header only: a warning naming the columns
+        (f'text,"{MARKUP}","{MARKUP}"\na,b,c\n'.encode(), "more than once", MARKUP),  # an error repeating it
+    ]
+    for data, says, shown in cases:
+        at = upload(open_app("A CSV"), name, data)
+        assert says in messages([*at.error, *at.warning])
+        assert_only_text(at, shown)
+
+
+def test_a_label_column_with_a_backtick_stays_in_its_code_span(tiny_project: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    name = "gold`en ![x](http://127.0.0.1:8799/p.png)"
+    data = pd.DataFrame({"text": ["@Delta where is my bag", "@12 sorry, please DM us"], name: ["inbound", "outbound"]})
+    at = upload(open_app("A CSV"), "gold.csv", csv_bytes(data))
+    at.selectbox(key=next(b.key for b in at.selectbox if b.label == "Label column (optional)")).set_value(name).run()
+    at = label_csv(at)
+    heading = next(m.value for m in at.markdown if m.value.startswith("**Against the labels in"))
+    html_out = MarkdownIt("commonmark").render(heading)
+    assert f"<code>{name.replace('<', '&lt;')}</code>" in html_out.replace("&quot;", '"'), html_out
+    assert "<img" not in html_out
+
+
+def test_a_cell_with_markup_is_labelled_as_text(tiny_project: Path, downloads: dict[str, bytes]) -> None:
+    cells = [f"@Delta {MARKUP}", f"{ATTACK} where is my bag"]
+    at = label_csv(upload(open_app("A CSV"), "cells.csv", csv_bytes(pd.DataFrame({"text": cells}))))
+    assert at.dataframe[-1].value["text"].tolist() == cells  # in the table as typed
+    assert_only_text(at)
+
+
+def test_a_damaged_selected_model_shows_no_server_path(tiny_project: Path) -> None:
+    damaged = tiny_project / "models" / "selected" / "model.skops"
+    damaged.write_bytes(damaged.read_bytes()[:200])
+    at = open_app()
+    text = messages(at.error)
+    assert (
+        "models/selected/model.skops cannot be loaded" in text
+    )  # relative to the project and "dvc checkout select" in text
+    assert str(tiny_project) not in "\n".join(markdown_sources(at))
+    assert not at.text_area
+
+
+def test_a_utf8_csv_read_as_latin1_is_refused_not_garbled(tiny_project: Path) -> None:
+    at = upload(open_app("A CSV"), "accents.csv", "text\n@SNCF Très déçu où est mon train?\n".encode())
+    assert not at.error, messages(at.error)
+    at.selectbox(key="csv_encoding").set_value("latin-1").run()
+    text = messages(at.error)
+    assert "accents.csv is UTF-8 text, but it was to be read as latin-1" in text and "TrÃ¨s" in text
+    assert not any(b.key == "label_csv" for b in at.button)
+    at.selectbox(key="csv_encoding").set_value("utf-8").run()
+    assert not at.error and counts(label_csv(at))["Rows"] == 1

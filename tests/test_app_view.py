@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from pathlib import Path
@@ -341,3 +342,41 @@ def test_card_summary_shows_the_headline_facts() -> None:
     assert summary["test tweets"] == "2450" and summary["seed"] == "42"
     assert summary["created"] == "–"
     assert summary.filter(like="SHA-256").iloc[0] == "0123456789abcdef" * 4  # whole: all 64 digits
+
+
+# -- a user's strings on a page -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![x](http://127.0.0.1:8799/p.png)",
+        "[link](http://example.com) <img src=x onerror=alert(1)> <b>b</b> &amp;",
+        "a`b ``c`` *em* _u_ **strong** ~~s~~ # h :red[x] $x^2$ \\ | t |",
+        "1. not a list\n- nor this\n    nor code",
+    ],
+)
+def test_md_text_shows_any_string_as_itself(text: str) -> None:
+    from markdown_it import MarkdownIt
+
+    shown = app_view.md_text(text)
+    rendered = MarkdownIt("commonmark").render(shown)
+    assert "<img" not in rendered and "<a " not in rendered and "<b>" not in rendered and "<em>" not in rendered
+    assert "<code>" not in rendered and "<ol>" not in rendered and "<ul>" not in rendered and "<h1>" not in rendered
+    plain = re.sub(r"<[^>]+>", "", rendered)
+    unescaped = html.unescape(plain).replace("\n", " ")
+    assert " ".join(unescaped.split()) == " ".join(" ".join(line.strip() for line in text.splitlines()).split())
+
+
+@pytest.mark.parametrize("text", ["a`b", "`x`", "``", "no ticks", "![x](http://h/p.png)"])
+def test_md_code_holds_any_backticks(text: str) -> None:
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").render(app_view.md_code(text))
+    assert re.fullmatch(r"<p><code>(.*)</code></p>\n", rendered, re.DOTALL)
+    assert html.unescape(re.sub(r"</?(p|code)>", "", rendered)).strip("\n") == text
+
+
+def test_errors_leave_out_the_projects_folder() -> None:
+    shown = app_view.error_markdown(
+        "/srv/app/models/selected/model.keras cannot be loaded", "restore it; see /srv/app", "/srv/app"
+    )
+    assert "/srv/app" not in shown and "models\\/selected\\/model\\.keras cannot be loaded" in shown

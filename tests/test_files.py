@@ -99,3 +99,35 @@ def test_new_paths_and_regular_files_are_written(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(PipelineError, match="is a file, not a directory"):
         check_output_path(tmp_path / "file" / "below" / "out.csv")
+
+
+def test_a_directory_is_replaced_in_one_exchange_and_a_half_done_swap_is_undone(tmp_path: Path, monkeypatch) -> None:
+    from twcs_classifier import files
+
+    target = tmp_path / "selected"
+    target.mkdir()
+    (target / "model.json").write_text("old")
+    with atomic_dir(target) as tmp:
+        (tmp / "model.json").write_text("new")
+    assert (target / "model.json").read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["selected"]
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir(), (a / "x").write_text("a"), (b / "x").write_text("b")
+    assert files._exchange(a, b)  # Linux: renameat2(RENAME_EXCHANGE); the target is never missing
+    assert ((a / "x").read_text(), (b / "x").read_text()) == ("b", "a")
+
+    # Where there is no exchange, two renames: a run killed between them left the old folder aside
+    # and no target; the next write (or any clean-up of its temporary files) puts it back first.
+    monkeypatch.setattr(files, "_exchange", lambda a, b: False)
+    stale = tmp_path / ".selected.999999999.abc.tmp"
+    target.rename(tmp_path / "moved")
+    stale.mkdir()
+    (tmp_path / "moved").rename(stale / "previous")
+    assert files.remove_stale_temps(target) == [stale]
+    assert (target / "model.json").read_text() == "new" and not stale.exists()
+    with atomic_dir(target) as tmp:
+        (tmp / "model.json").write_text("newer")
+    assert (target / "model.json").read_text() == "newer" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "a",
+        "b",
+        "selected",
+    ]

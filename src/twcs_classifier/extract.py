@@ -8,6 +8,7 @@ schema, normalises ``inbound`` and drops, counting each, rows that cannot be use
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import zipfile
@@ -367,8 +368,8 @@ def resolve_duplicates(table: pa.Table, report: ExtractReport, max_conflicting_s
             f"with different content, so which label or text is right cannot be known; for example "
             + "; ".join(report.conflicting_examples[:3]),
             "fix the file so that each tweet_id appears once (or its copies are identical); to drop every copy of "
-            f"such tweets and go on, raise extract.max_conflicting_share in params.yaml (now {max_conflicting_share}) "
-            f"above {share:.4f}",
+            f"such tweets and go on, set extract.max_conflicting_share in params.yaml (now {max_conflicting_share}) "
+            f"to at least {math.ceil(share * 10_000) / 10_000:.4f}",
         )
     keep = first[~np.isin(unique, conflicting)]
     return table.take(pa.array(np.sort(keep)))

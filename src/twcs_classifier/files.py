@@ -5,6 +5,8 @@ escaped for a spreadsheet on request)."""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -43,7 +45,9 @@ def _pid_alive(pid: int) -> bool:
 def remove_stale_temps(target: str | os.PathLike[str]) -> list[Path]:
     """Remove the temporary files or folders that earlier writes of ``target`` left behind
     when they were killed (``.<name>.<pid>.<random>.tmp`` of a process that no longer runs,
-    or of an unknown process). Returns what was removed."""
+    or of an unknown process). Returns what was removed. A directory ``target`` that a write
+    killed between its two renames left missing (:func:`atomic_dir` where an atomic exchange
+    is not available) is first put back from the ``previous`` it had moved aside."""
     target = Path(target)
     if not target.parent.is_dir():
         return []
@@ -53,6 +57,9 @@ def remove_stale_temps(target: str | os.PathLike[str]) -> list[Path]:
         pid = int(parts[0]) if parts and parts[0].isdigit() else None
         if pid is not None and (pid == os.getpid() or _pid_alive(pid)):
             continue
+        previous = tmp / _PREVIOUS
+        if not os.path.lexists(target) and previous.is_dir() and not previous.is_symlink():
+            os.replace(previous, target)
         if tmp.is_dir() and not tmp.is_symlink():
             shutil.rmtree(tmp, ignore_errors=True)
         else:
@@ -179,11 +186,31 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
+_PREVIOUS = "previous"
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2`` with ``RENAME_EXCHANGE``); ``False``
+    where the system or the file system cannot, and nothing was changed."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None) if os.name == "posix" else None
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
 @contextmanager
 def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary directory beside ``target``; on success it replaces ``target`` (in
-    two renames: the old one is only removed once the new one is in place). ``target`` must
-    be a new path or a directory (:func:`check_output_path`)."""
+    """Yield a temporary directory beside ``target``; on success it replaces ``target`` in one
+    atomic exchange of the two (``target`` is there, old or new, at every moment, also for a
+    reader or a run killed half-way); where the system has no exchange, in two renames, and a
+    run killed between them has ``target`` put back by the next (:func:`remove_stale_temps`).
+    ``target`` must be a new path or a directory (:func:`check_output_path`)."""
     target = check_output_path(target, directory=True)
     _make_parent(target)
     remove_stale_temps(target)
@@ -192,10 +219,12 @@ def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
     try:
         yield tmp
         _settle_mode(tmp, target, directory=True)
-        if target.exists():
+        if not target.exists():
+            os.replace(tmp, target)
+        elif not _exchange(tmp, target):  # after an exchange, tmp holds the old one: removed below
             old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=_TEMP_SUFFIX, dir=target.parent))
-            os.replace(target, old / "previous")
-        os.replace(tmp, target)
+            os.replace(target, old / _PREVIOUS)
+            os.replace(tmp, target)
     finally:
         for leftover in (tmp, old):
             if leftover is not None and leftover.exists():
