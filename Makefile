@@ -68,6 +68,7 @@ bench: setup  # needs a built pipeline (make run) and ../shared/data/twcs_real_s
 	$(BIN)/python benchmarks/bench_serving_latency.py models/gru models/logreg
 	$(BIN)/python benchmarks/explanation_faithfulness.py
 	$(BIN)/python benchmarks/bench_cli_cold.py
+	$(BIN)/python benchmarks/bench_app_cold.py
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_dvc.py
 	$(BIN)/python benchmarks/make_big_twcs.py --rows 2800000 --unique-texts --out benchmarks/out/twcs_2.8M_unique.csv
