@@ -332,14 +332,14 @@ def test_a_model_saved_before_onnx_serving_is_told_to_rebuild(saved_gru, tmp_pat
 def test_a_tokenizer_file_of_another_version_is_refused(saved_gru, tmp_path) -> None:
     import json
 
-    from twcs_classifier.models.onnx_network import sha256_of
+    from twcs_classifier.files import sha256_file
 
     directory = broken_copy(saved_gru, tmp_path)
     tok = json.loads((directory / "tokenizer.json").read_text())
     tok["format"] = 1
     (directory / "tokenizer.json").write_text(json.dumps(tok))
     meta = json.loads((directory / "model.json").read_text())
-    meta["files"]["tokenizer.json"] = sha256_of(directory / "tokenizer.json")  # a consistent but old pair
+    meta["files"]["tokenizer.json"] = sha256_file(directory / "tokenizer.json")  # a consistent but old pair
     (directory / "model.json").write_text(json.dumps(meta))
     with pytest.raises(
         PipelineError, match=r"tokenizer file of format 1, this version reads format 2[\s\S]*How to fix"

@@ -17,13 +17,15 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .errors import PipelineError, os_error
 from .layout import restore_hint
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _TEMP_SUFFIX = ".tmp"
 
@@ -294,6 +296,8 @@ def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise PipelineError(f"{path} is missing", restore_hint(path))
+    import pandas as pd  # here, not at import: serving one tweet never loads pandas
+
     try:
         return pd.read_parquet(path)
     except (OSError, ValueError) as err:
@@ -332,9 +336,11 @@ def escape_formula(value: Any) -> Any:
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with :func:`escape_formula` applied to every text cell and column name."""
+    from pandas.api.types import is_string_dtype
+
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+        if out[column].dtype == object or is_string_dtype(out[column]):
             out[column] = out[column].map(escape_formula)
     out.columns = [escape_formula(c) for c in out.columns]
     return out

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import PipelineError
+from ..files import sha256_file
 from ..layout import restore_hint
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
@@ -32,7 +33,6 @@ from .onnx_network import (
     batched_logits,
     check_files,
     runtime_versions,
-    sha256_of,
 )
 
 KERAS_FILE = "model.keras"
@@ -376,7 +376,7 @@ class KerasClassifier(TextClassifier):
         sizes the network's tables were built for."""
         assert self.tokenizer is not None
         return {
-            "files": {name: sha256_of(directory / name) for name in (ONNX_FILE, TOKENIZER_FILE)},
+            "files": {name: sha256_file(directory / name) for name in (ONNX_FILE, TOKENIZER_FILE)},
             "serving": runtime_versions(),
             "training": {"keras_file": KERAS_FILE},
         }

@@ -8,7 +8,6 @@ both, so a stale pair (one file rebuilt without the other) is refused at load.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PipelineError
+from ..files import sha256_file
 from ..tokenizer import Encoded, Tokenizer, network_inputs
 
 ONNX_FILE = "model.onnx"
@@ -23,15 +23,6 @@ TOKENIZER_FILE = "tokenizer.json"
 PREDICT_BATCH = 512
 """Texts per run of the network; texts are sorted by length first, so each run's padding
 stays short."""
-
-
-def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def runtime_versions() -> dict[str, str]:
@@ -87,7 +78,7 @@ def check_files(directory: Path, recorded: dict[str, str], fix: str) -> None:
         path = directory / name
         if not path.is_file():
             raise PipelineError(f"the model in {directory} has no {name}", fix)
-        if sha256_of(path) != digest:
+        if sha256_file(path) != digest:
             raise PipelineError(
                 f"{path} is not the file this model was saved with (its SHA-256 differs from model.json's): "
                 "a stale, damaged or swapped file",
