@@ -10,7 +10,7 @@ from twcs_classifier.errors import PipelineError
 from twcs_classifier.models import LabelledTexts, TextClassifier, build_model, load_model
 from twcs_classifier.models.base import SHARED_PARAMS
 from twcs_classifier.text import mask, normalise_many
-from twcs_classifier.tokenizer import adapt_tokenizer
+from twcs_classifier.tokenizer import adapt_tokenizer, input_token_ngrams, network_inputs
 
 INBOUND = [
     "@AmazonHelp my order is late",
@@ -221,15 +221,10 @@ def test_mask_augment_masks_about_that_share_afresh_each_epoch() -> None:
 
 def steps(x: dict) -> list[list[tuple]]:
     """Network inputs resolved per text and step: (n-gram ids, word id) of each token read."""
-    return [
-        [(tuple(x["ngrams"][p - 1][x["ngrams"][p - 1] > 0]), int(x["words"][p - 1])) for p in row if p]
-        for row in x["positions"]
-    ]
+    return [[(tuple(input_token_ngrams(x, p - 1)), int(x["words"][p - 1])) for p in row if p] for row in x["positions"]]
 
 
 def test_the_stage_feeds_the_network_the_ids_serving_computes(tokenizer) -> None:
-    from twcs_classifier.tokenizer import network_inputs
-
     texts = ["@Delta where is my bag", "ok", "@77 sorry to hear that, please DM us with your order ^JK " * 3]
     both = tokenizer.encode(texts, with_masked=True)  # as the clean_tokenize stage: one table for every text
     served = [steps(network_inputs(e.table, e.rows)) for e in (tokenizer.encode([t]) for t in texts)]
@@ -246,6 +241,30 @@ def test_a_text_gets_the_same_probability_alone_or_in_any_batch(tokenizer) -> No
     together = model.predict_proba(texts)
     alone = np.vstack([model.predict_proba([t]) for t in texts])
     np.testing.assert_allclose(together, alone, atol=1e-6)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "simple_rnn"])
+@pytest.mark.parametrize("pooling", ["max", "last"])
+def test_the_unmasked_recurrent_body_gives_what_masked_bidirectional_layers_give(cell, pooling) -> None:
+    from twcs_classifier.models.keras_parts import MaskedGlobalMaxPooling1D
+    from twcs_classifier.models.recurrent import RecurrentClassifier
+    from twcs_classifier.runtime import keras
+
+    k = keras()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 5, 3)).astype("float32")
+    real = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0]], dtype=bool)
+    layer = {"gru": k.layers.GRU, "lstm": k.layers.LSTM, "simple_rnn": k.layers.SimpleRNN}[cell]
+    masked = k.layers.Bidirectional(layer(4, return_sequences=pooling == "max"))
+    expected = masked(x, mask=real)
+    if pooling == "max":
+        expected = MaskedGlobalMaxPooling1D()(expected, real)
+    body = RecurrentClassifier(cell=cell, pooling=pooling, units=4)
+    inputs = k.Input((None, 3)), k.Input((None,), dtype="bool")
+    network = k.Model(inputs, body._body(*inputs))
+    network.get_layer(cell).set_weights(masked.forward_layer.get_weights())
+    network.get_layer(f"{cell}_backward").set_weights(masked.backward_layer.get_weights())
+    np.testing.assert_allclose(network([x, real]), expected, atol=1e-6)
 
 
 def test_the_plain_word_level_design_is_a_choice_of_params(tokenizer) -> None:
@@ -329,20 +348,42 @@ def test_a_model_saved_before_onnx_serving_is_told_to_rebuild(saved_gru, tmp_pat
         load_model(directory)
 
 
-def test_a_tokenizer_file_of_another_version_is_refused(saved_gru, tmp_path) -> None:
+def record_hash(directory: Path, name: str) -> None:
+    """Record the file's present hash in model.json: a consistent pair, but an old one."""
     import json
 
     from twcs_classifier.files import sha256_file
+
+    meta = json.loads((directory / "model.json").read_text())
+    meta["files"][name] = sha256_file(directory / name)
+    (directory / "model.json").write_text(json.dumps(meta))
+
+
+def test_a_tokenizer_file_of_another_version_is_refused(saved_gru, tmp_path) -> None:
+    import json
 
     directory = broken_copy(saved_gru, tmp_path)
     tok = json.loads((directory / "tokenizer.json").read_text())
     tok["format"] = 1
     (directory / "tokenizer.json").write_text(json.dumps(tok))
-    meta = json.loads((directory / "model.json").read_text())
-    meta["files"]["tokenizer.json"] = sha256_file(directory / "tokenizer.json")  # a consistent but old pair
-    (directory / "model.json").write_text(json.dumps(meta))
+    record_hash(directory, "tokenizer.json")
     with pytest.raises(
         PipelineError, match=r"tokenizer file of format 1, this version reads format 2[\s\S]*How to fix"
+    ):
+        load_model(directory)
+
+
+def test_a_network_with_another_input_layout_is_told_to_rebuild(saved_gru, tmp_path) -> None:
+    import onnx
+
+    directory = broken_copy(saved_gru, tmp_path)
+    network = onnx.load(directory / "model.onnx")
+    ngrams = next(i for i in network.graph.input if i.name == "ngrams")
+    ngrams.type.tensor_type.shape.dim.add().dim_param = "G"  # the (U, G) grid of earlier versions
+    onnx.save(network, directory / "model.onnx")
+    record_hash(directory, "model.onnx")
+    with pytest.raises(
+        PipelineError, match=r"takes inputs this version does not make: ngrams \(2 dimensions\)[\s\S]*How to fix"
     ):
         load_model(directory)
 

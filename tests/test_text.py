@@ -31,6 +31,9 @@ TRICKY = [
         ("thanks! ^KC", "thanks ! ^ kc"),
         ("   ", ""),
         ("@Ask_Spectrum", "@ask_spectrum"),
+        ("&amp;lt;3 &amp;amp;", "< 3 & amp ;"),  # unescaped in order, one pass each
+        ("a\u00a0\u2003\u200bb\u3000c\u200cd", "a b c\u200cd"),  # U+200C joins, it is no space
+        ("HTTPS://t.co/A. x", "xxurl x"),  # lower-cased first, the link runs to the space
     ],
 )
 def test_normalise_rules(raw: str, expected: str) -> None:

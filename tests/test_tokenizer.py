@@ -4,7 +4,15 @@ inputs look each distinct token up once."""
 import numpy as np
 import pytest
 
-from twcs_classifier.tokenizer import OOV, PAD, Tokenizer, adapt_tokenizer, network_inputs, token_ngram_ids
+from twcs_classifier.tokenizer import (
+    OOV,
+    PAD,
+    Tokenizer,
+    adapt_tokenizer,
+    input_token_ngrams,
+    network_inputs,
+    token_ngram_ids,
+)
 
 
 def test_vocabulary_is_ranked_by_count_then_alphabet() -> None:
@@ -65,15 +73,16 @@ def test_encode_reads_masked_normalised_cut_text_and_shares_one_table() -> None:
     assert np.array_equal(enc.table.ngrams_of(enc.table.tokens.index("dm")), token_ngram_ids("dm", 2, 5, 97))
 
 
-def test_network_inputs_look_each_distinct_token_up_once_and_pad_with_zero() -> None:
+def test_network_inputs_look_each_distinct_token_up_once_without_padding_its_ngrams() -> None:
     tok = adapt_tokenizer(["a b"], max_tokens=10, sequence_length=8, ngram_buckets=50)
     enc = tok.encode(["a b a", "b", ""])
     x = network_inputs(enc.table, enc.rows)
-    assert x["positions"].shape == (3, 3) and x["ngrams"].shape[0] == x["words"].shape[0] == 2
+    assert x["positions"].shape == (3, 3) and x["ngram_counts"].shape[0] == x["words"].shape[0] == 2
     p = x["positions"]
     assert p[0, 0] == p[0, 2] != p[0, 1] == p[1, 0] and p[1, 1:].tolist() == [0, 0] and p[2].tolist() == [0, 0, 0]
     for row, token in ((p[0, 0] - 1, "a"), (p[0, 1] - 1, "b")):
-        grams = x["ngrams"][row]
-        assert tuple(grams[grams > 0]) == token_ngram_ids(token, 2, 5, 50)
+        assert tuple(input_token_ngrams(x, row)) == token_ngram_ids(token, 2, 5, 50)
+    no_padding = 2 * len(token_ngram_ids("a", 2, 5, 50))
+    assert len(x["ngrams"]) == len(x["ngram_tokens"]) == x["ngram_counts"].sum() == no_padding
     empty = network_inputs(enc.table, [enc.rows[2]])
-    assert empty["positions"].shape == (1, 1) and empty["ngrams"].shape == (0, 1)
+    assert empty["positions"].shape == (1, 1) and empty["ngrams"].shape == empty["ngram_counts"].shape == (0,)

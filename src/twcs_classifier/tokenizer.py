@@ -16,14 +16,17 @@ Keras models train on them, and serving computes the same ids for raw texts with
 functions (:meth:`Tokenizer.encode` then :func:`network_inputs`). The tokenizer file
 (:meth:`Tokenizer.save`) travels with each saved model.
 
-Network inputs are built per batch with each distinct token looked up once:
-``ngrams`` ``(U, G)`` (the n-gram ids of the batch's ``U`` distinct tokens), ``words``
+Network inputs are built per batch with each distinct token looked up once: ``ngrams``
+``(N,)`` (the n-gram ids of the batch's ``U`` distinct tokens, one token's after another, no
+padding), ``ngram_tokens`` ``(N,)`` (which distinct token each n-gram is of: 0..U-1),
+``ngram_counts`` ``(U,)`` (how many n-grams each distinct token has), ``words``
 ``(U,)`` (their word ids) and ``positions`` ``(B, T)`` (for each text, which distinct token
 stands at each step: 1..U, 0 pads).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import zlib
 from collections import Counter
@@ -42,8 +45,10 @@ FORMAT = 2
 settings); 2: this module's ids."""
 MAX_CHARS = 32
 """Characters of a token that its n-grams are taken from (a longer token is cut)."""
-INPUT_NAMES = ("ngrams", "words", "positions")
-"""The arrays :func:`network_inputs` gives, by the names of the network's inputs."""
+INPUT_RANKS = {"ngrams": 1, "ngram_tokens": 1, "ngram_counts": 1, "words": 1, "positions": 2}
+"""The arrays :func:`network_inputs` gives, by the names of the network's inputs, and the
+number of dimensions of each."""
+INPUT_NAMES = tuple(INPUT_RANKS)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -147,7 +152,7 @@ class Tokenizer:
         lengths = np.fromiter((len(g) for g in grams), dtype=np.int64, count=len(grams))
         offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        flat = np.fromiter((i for g in grams for i in g), dtype=np.int32, count=int(offsets[-1]))
+        flat = np.fromiter(itertools.chain.from_iterable(grams), dtype=np.int32, count=int(offsets[-1]))
         index = self._word_index
         words = np.fromiter((index.get(t, 1) for t in tokens), dtype=np.int32, count=len(tokens))
         return PieceTable(tokens, offsets, flat, words)
@@ -196,8 +201,17 @@ class Tokenizer:
 
 def network_inputs(table: PieceTable, rows: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """The network's inputs for a batch of texts given as rows of ``table``: each distinct
-    token once (``ngrams`` ``(U, G)`` and ``words`` ``(U,)``) and ``positions`` ``(B, T)``
-    (1..U, 0 pads; ``T`` is the longest text, at least 1; ``G`` the most n-grams, at least 1)."""
+    token once, in table order (``ngrams`` ``(N,)``, their n-gram ids one token's after
+    another, no padding; ``ngram_tokens`` ``(N,)``, which token each is of; ``ngram_counts``
+    ``(U,)``, how many each token has; ``words`` ``(U,)``, their word ids), and ``positions``
+    ``(B, T)`` (1..U, 0 pads; ``T`` is the longest text, at least 1).
+
+    >>> tok = Tokenizer(("", "[UNK]", "hi"), 4, char_ngram_min=2, char_ngram_max=2, ngram_buckets=100)
+    >>> enc = tok.encode(["hi hi yo", ""])
+    >>> x = network_inputs(enc.table, enc.rows)
+    >>> x["positions"].tolist(), x["words"].tolist(), x["ngram_counts"].tolist(), x["ngram_tokens"].tolist()
+    ([[1, 1, 2], [0, 0, 0]], [2, 1], [3, 3], [0, 0, 0, 1, 1, 1])
+    """
     lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
     flat = np.concatenate(rows) if len(rows) else np.zeros(0, dtype=np.int32)
     distinct, inverse = np.unique(flat, return_inverse=True)
@@ -205,13 +219,23 @@ def network_inputs(table: PieceTable, rows: Sequence[np.ndarray]) -> dict[str, n
     row_of = np.repeat(np.arange(len(rows)), lengths)
     col_of = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     positions[row_of, col_of] = inverse.astype(np.int32) + 1
-    starts, ends = table.ngram_offsets[distinct], table.ngram_offsets[distinct + 1]
-    counts = ends - starts
-    ngrams = np.zeros((len(distinct), max(int(counts.max(initial=0)), 1)), dtype=np.int32)
-    g_row = np.repeat(np.arange(len(distinct)), counts)
-    g_col = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    ngrams[g_row, g_col] = table.ngram_ids[np.repeat(starts, counts) + g_col]
-    return {"ngrams": ngrams, "words": table.word_ids[distinct], "positions": positions}
+    starts = table.ngram_offsets[distinct]
+    counts = table.ngram_offsets[distinct + 1] - starts
+    firsts = np.cumsum(counts) - counts  # where each token's n-grams start in ``ngrams``
+    gather = np.arange(int(counts.sum())) + np.repeat(starts - firsts, counts)
+    return {
+        "ngrams": table.ngram_ids[gather].astype(np.int32, copy=False),
+        "ngram_tokens": np.repeat(np.arange(len(distinct), dtype=np.int32), counts),
+        "ngram_counts": counts.astype(np.int32),
+        "words": table.word_ids[distinct],
+        "positions": positions,
+    }
+
+
+def input_token_ngrams(inputs: dict[str, np.ndarray], k: int) -> np.ndarray:
+    """The n-gram ids of the ``k``-th distinct token (0-based; ``positions`` holds ``k + 1``)
+    of :func:`network_inputs`'s ``inputs``."""
+    return inputs["ngrams"][inputs["ngram_tokens"] == k]
 
 
 def adapt_tokenizer(

@@ -24,7 +24,7 @@ from ..files import sha256_file
 from ..layout import restore_hint
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
-from ..tokenizer import INPUT_NAMES, Encoded, Tokenizer, network_inputs
+from ..tokenizer import INPUT_NAMES, INPUT_RANKS, Encoded, Tokenizer, network_inputs
 from .base import META_FILE, LabelledTexts, TextClassifier
 from .onnx_network import (
     ONNX_FILE,
@@ -40,6 +40,9 @@ KERAS_FILE = "model.keras"
 SORT_WINDOW = 32
 """With ``bucket_by_length``, training batches are cut from windows of this many batches'
 worth of tweets sorted by length."""
+ONNX_OPSET = 17
+"""The ONNX opset of the export: the n-gram means' scatter-add (``ScatterND`` with a
+reduction) needs 16 or later."""
 PARITY_TOLERANCE = 1e-5
 """The largest difference of probabilities allowed between the Keras network and its ONNX
 export on the validation split; a bigger one stops training with an error."""
@@ -148,16 +151,19 @@ class KerasClassifier(TextClassifier):
         p, tok = self.params, self.tokenizer
         dim = p["embedding_dim"]
         inputs = {
-            "ngrams": keras.Input(shape=(None,), dtype="int32", name="ngrams"),
+            "ngrams": keras.Input(shape=(), dtype="int32", name="ngrams"),
+            "ngram_tokens": keras.Input(shape=(), dtype="int32", name="ngram_tokens"),
+            "ngram_counts": keras.Input(shape=(), dtype="int32", name="ngram_counts"),
             "words": keras.Input(shape=(), dtype="int32", name="words"),
             "positions": keras.Input(shape=(None,), dtype="int32", name="positions"),
         }
-        parts = []
-        if p["char_ngrams"] and tok.char_ngram_max:
-            parts.append(kp.NgramMean(tok.ngram_buckets + 1, dim, name="char_ngrams")(inputs["ngrams"]))
+        parts, reads_ngrams = [], bool(p["char_ngrams"] and tok.char_ngram_max)
+        if reads_ngrams:
+            ngrams = kp.NgramMean(tok.ngram_buckets + 1, dim, name="char_ngrams")
+            parts.append(ngrams(inputs["ngrams"], inputs["ngram_tokens"], inputs["ngram_counts"]))
         if p["word_embedding"]:
             parts.append(kp.WordVectors(tok.vocab_size, dim, name="words_embedding")(inputs["words"]))
-        used = ["positions"] + (["ngrams"] if p["char_ngrams"] and tok.char_ngram_max else [])
+        used = ["positions"] + (["ngrams", "ngram_tokens", "ngram_counts"] if reads_ngrams else [])
         used += ["words"] if p["word_embedding"] else []
         vectors = parts[0] if len(parts) == 1 else keras.layers.Add(name="token_vectors")(parts)
         x = kp.PlaceTokens(name="place_tokens")(vectors, inputs["positions"])
@@ -217,7 +223,9 @@ class KerasClassifier(TextClassifier):
                 yield {n: inputs[n] for n in names}, y[index]
 
         spec = {
-            "ngrams": tf.TensorSpec([None, None], tf.int32),
+            "ngrams": tf.TensorSpec([None], tf.int32),
+            "ngram_tokens": tf.TensorSpec([None], tf.int32),
+            "ngram_counts": tf.TensorSpec([None], tf.int32),
             "words": tf.TensorSpec([None], tf.int32),
             "positions": tf.TensorSpec([None, None], tf.int32),
         }
@@ -318,7 +326,7 @@ class KerasClassifier(TextClassifier):
             path = Path(tmp) / ONNX_FILE
             with warnings.catch_warnings():  # tf2onnx's own use of a deprecated numpy name
                 warnings.simplefilter("ignore", FutureWarning)
-                self.network.export(str(path), format="onnx", verbose=False)
+                self.network.export(str(path), format="onnx", verbose=False, opset_version=ONNX_OPSET)
             self._onnx_bytes = path.read_bytes()
         self.served = OnnxNetwork(self._onnx_bytes, self.tokenizer)
 
@@ -402,7 +410,15 @@ class KerasClassifier(TextClassifier):
             obj.served = OnnxNetwork(directory / ONNX_FILE, tokenizer)
         except Exception as err:  # noqa: BLE001 - onnxruntime raises its own error types
             raise PipelineError(f"{directory / ONNX_FILE} cannot be loaded by onnxruntime ({err})", fix) from None
-        missing = set(obj.served.input_names) - set(INPUT_NAMES)
-        if missing:
-            raise PipelineError(f"{directory / ONNX_FILE} takes inputs this version does not make: {missing}", fix)
+        unknown = sorted(
+            f"{name} ({rank} dimensions)"
+            for name, rank in obj.served.input_ranks.items()
+            if INPUT_RANKS.get(name) != rank
+        )
+        if unknown:
+            raise PipelineError(
+                f"{directory / ONNX_FILE} takes inputs this version does not make: {', '.join(unknown)} "
+                "(a model saved by another version)",
+                fix,
+            )
         return obj

@@ -2,12 +2,15 @@
 
 The network reads the ids of :func:`twcs_classifier.tokenizer.network_inputs`:
 
-- :class:`NgramMean`: each distinct token's n-gram ids ``(U, G)`` → the mean of their
-  embeddings ``(U, dim)`` (fastText-style), so an unseen brand or a sign-off like ``^km`` is
-  made of familiar pieces;
+- :class:`NgramMean`: the distinct tokens' n-gram ids ``(N,)``, which token each is of
+  ``(N,)`` and each token's count ``(U,)`` → the mean of each token's n-gram embeddings ``(U, dim)``
+  (fastText-style), so an unseen brand or a sign-off like ``^km`` is made of familiar pieces;
 - :class:`WordVectors`: each distinct token's word id ``(U,)`` → its embedding ``(U, dim)``;
 - :class:`PlaceTokens`: the distinct tokens' vectors and ``positions`` ``(B, T)`` → the
   vectors of each text ``(B, T, dim)`` (position 0 is padding: a zero vector);
+- :class:`ReverseReal`: each text's real steps in reverse order (padding stays at the end),
+  so a recurrent layer reads a text backwards without a mask;
+- :class:`LastReal`: each text's output at its last real step;
 - :class:`MaskedGlobalMaxPooling1D`: the maximum over the real (unpadded) time steps.
 
 And :class:`LazyAdam`: Adam that updates just the rows of an embedding table that a batch
@@ -55,16 +58,22 @@ class _Table(keras.layers.Layer):
 
 @register
 class NgramMean(_Table):
-    """n-gram ids ``(U, G)`` (0 pads) → the mean of their embeddings ``(U, dim)``; a token
-    with no n-gram gets zeros. ``rows`` is ``ngram_buckets + 1`` (row 0 is never read)."""
+    """n-gram ids ``(N,)`` (the distinct tokens' n-grams, no padding), ``tokens`` ``(N,)``
+    (which distinct token each n-gram is of, 0..U-1) and ``counts`` ``(U,)`` (each token's
+    number of n-grams) → the mean of each token's n-gram embeddings ``(U, dim)``; a token with
+    no n-gram gets zeros. ``rows`` is ``ngram_buckets + 1`` (row 0 is never read).
 
-    def call(self, ngrams: Any) -> Any:
+    One gather of ``N`` rows and one scatter-add (``ScatterND`` with ``reduction="add"`` in
+    the ONNX export), so no token is padded to the longest token's n-gram count."""
+
+    def call(self, ngrams: Any, tokens: Any, counts: Any) -> Any:
         vectors = tf.gather(_sparse_variable(self.table), ngrams)
-        real = tf.cast(ngrams > 0, vectors.dtype)[..., None]
-        return tf.reduce_sum(vectors * real, axis=1) / tf.maximum(tf.reduce_sum(real, axis=1), 1.0)
+        zeros = tf.zeros(tf.stack([tf.shape(counts)[0], self.dim]), dtype=vectors.dtype)
+        sums = tf.tensor_scatter_nd_add(zeros, tokens[:, None], vectors)
+        return sums / tf.cast(tf.maximum(counts, 1), vectors.dtype)[:, None]
 
-    def compute_output_shape(self, input_shape: Any) -> tuple[Any, ...]:
-        return (input_shape[0], self.dim)
+    def compute_output_shape(self, ngrams_shape: Any, tokens_shape: Any, counts_shape: Any) -> tuple[Any, ...]:
+        return (counts_shape[0], self.dim)
 
 
 @register
@@ -90,6 +99,39 @@ class PlaceTokens(keras.layers.Layer):
 
     def compute_output_shape(self, vectors_shape: Any, positions_shape: Any) -> tuple[Any, ...]:
         return (*positions_shape, vectors_shape[-1])
+
+
+def _real_lengths(real: Any) -> Any:
+    """``real`` ``(B, T)`` (a prefix of each row is ``True``) → each row's length ``(B,)``."""
+    return tf.reduce_sum(tf.cast(real, tf.int32), axis=1)
+
+
+@register
+class ReverseReal(keras.layers.Layer):
+    """``(batch, time, features)`` and ``real`` ``(batch, time)`` (the real steps come first)
+    → each text's real steps reversed, its padding left at the end. A recurrent layer run
+    unmasked over this reads each text backwards from its last token, with exactly the
+    states a masked backward layer has at those steps (``ReverseSequence`` in ONNX)."""
+
+    def call(self, inputs: Any, real: Any) -> Any:
+        return tf.reverse_sequence(inputs, _real_lengths(real), seq_axis=1, batch_axis=0)
+
+    def compute_output_shape(self, inputs_shape: Any, real_shape: Any) -> tuple[Any, ...]:
+        return tuple(inputs_shape)
+
+
+@register
+class LastReal(keras.layers.Layer):
+    """``(batch, time, features)`` and ``real`` ``(batch, time)`` → the output at each text's
+    last real step ``(batch, features)``; zeros for a text with none."""
+
+    def call(self, inputs: Any, real: Any) -> Any:
+        lengths = _real_lengths(real)
+        last = tf.gather(inputs, tf.maximum(lengths - 1, 0), axis=1, batch_dims=1)
+        return tf.where(lengths[:, None] > 0, last, tf.zeros_like(last))
+
+    def compute_output_shape(self, inputs_shape: Any, real_shape: Any) -> tuple[Any, ...]:
+        return (inputs_shape[0], inputs_shape[2])
 
 
 @register

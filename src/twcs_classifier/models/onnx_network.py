@@ -44,6 +44,7 @@ class OnnxNetwork:
         self.session = onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         self.tokenizer = tokenizer
         self.input_names = [i.name for i in self.session.get_inputs()]
+        self.input_ranks = {i.name: len(i.shape) for i in self.session.get_inputs()}
         self.output_name = self.session.get_outputs()[0].name
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:

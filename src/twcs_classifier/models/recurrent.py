@@ -39,15 +39,23 @@ class RecurrentClassifier(KerasClassifier):
     }
 
     def _body(self, vectors: Any, mask: Any) -> Any:
+        """The recurrent layers run unmasked, which exports to a plainer and faster ONNX loop:
+        a text's real tokens come first, so the forward layer's outputs at the real steps are
+        what a masked layer gives, and the backward layer reads each text's real steps
+        reversed (:class:`~twcs_classifier.models.keras_parts.ReverseReal`). Pooling reads
+        only the real steps: the maximum over them (the order of the steps does not matter to
+        it, so the backward outputs are not reversed again), or the output at the last one."""
         keras = _keras()
-        from .keras_parts import MaskedGlobalMaxPooling1D
+        from .keras_parts import LastReal, MaskedGlobalMaxPooling1D, ReverseReal
 
         p = self.params
         layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[p["cell"]]
-        rnn = layer(p["units"], return_sequences=p["pooling"] == "max", name=p["cell"])
+        outputs = [layer(p["units"], return_sequences=True, name=p["cell"])(vectors)]
         if p["bidirectional"]:
-            rnn = keras.layers.Bidirectional(rnn, name=f"bidirectional_{p['cell']}")
-        x = rnn(vectors, mask=mask)
+            backwards = ReverseReal(name="backwards")(vectors, mask)
+            outputs.append(layer(p["units"], return_sequences=True, name=f"{p['cell']}_backward")(backwards))
         if p["pooling"] == "max":
-            x = MaskedGlobalMaxPooling1D(name="max_over_time")(x, mask)
-        return x
+            x = outputs[0] if len(outputs) == 1 else keras.layers.Concatenate(name="both_directions")(outputs)
+            return MaskedGlobalMaxPooling1D(name="max_over_time")(x, mask)
+        states = [LastReal(name=f"last_{i}")(out, mask) for i, out in enumerate(outputs)]
+        return states[0] if len(states) == 1 else keras.layers.Concatenate(name="both_directions")(states)
