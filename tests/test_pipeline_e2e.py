@@ -213,7 +213,9 @@ def test_the_served_onnx_network_matches_keras_on_the_whole_test_split(built_pro
     assert served.check_export(ids["test"]) <= 1e-5
     test = pd.read_parquet(built_project / "data/processed/test.parquet")
     from_ids = served.proba_from_logits(served.served.logits_of(ids["test"]))
-    np.testing.assert_allclose(served.predict_proba(test["text"].tolist()), from_ids, atol=1e-12)
+    # The same ids (test_the_stage_ids_are_the_serving_ids_...); the sums of a token's n-gram vectors, split over
+    # onnxruntime's threads, may round differently where the token sits elsewhere in a batch.
+    np.testing.assert_allclose(served.predict_proba(test["text"].tolist()), from_ids, atol=1e-7)
 
 
 def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) -> None:
