@@ -99,14 +99,15 @@ def preprocess_many(texts: Iterable[str], masked: bool) -> list[str]:
 
 WRITTEN_SPACE = re.compile("[ \t\n\r\f\v]+")
 """The whitespace between written words: the characters a link ends at (the link rules)."""
-_SIGN_OFF = _MASK_COMPILED[0][0]
+SIGN_OFF = _MASK_COMPILED[0][0]
+"""An agent's sign-off at the very end of a raw text (the first of :data:`MASK_RULES`)."""
 
 
 def words(text: str, masked: bool = False) -> list[tuple[str, ...]]:
     """The tokens of ``text`` the model reads (:func:`preprocess_many`, split on spaces), grouped
     into the words a person reads: the tokens of each run of text between whitespace
     (:data:`WRITTEN_SPACE`) form one word, so ``"us!"`` is ``("us", "!")``, and an agent's trailing
-    sign-off (the first of :data:`MASK_RULES`) is one word of its own, with or without a space
+    sign-off (:data:`SIGN_OFF`) is one word of its own, with or without a space
     after its mark, and apart from the word it is glued to. Masking drops the sign-off.
 
     The words' tokens, in order, are exactly the text's tokens: every rule but the sign-off's
@@ -121,7 +122,7 @@ def words(text: str, masked: bool = False) -> list[tuple[str, ...]]:
     raw = mask(text) if masked else text
     expected = preprocess_many([text], masked)[0]
     tokens = expected.split(" ") if expected else []
-    sign_off = None if masked else _SIGN_OFF.search(raw)
+    sign_off = None if masked else SIGN_OFF.search(raw)
     cuts = ([sign_off.start()] if sign_off is not None else []) + [len(raw)]
     for cut in cuts:
         pieces = [*WRITTEN_SPACE.split(raw[:cut]), raw[cut:]]
