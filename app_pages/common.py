@@ -10,6 +10,7 @@ import streamlit as st
 
 from twcs_classifier import app_view, artifacts, serving
 from twcs_classifier.errors import PipelineError
+from twcs_classifier.explanation import WordScores
 from twcs_classifier.layout import SELECTED, Layout
 from twcs_classifier.models import TextClassifier, load_model
 
@@ -33,12 +34,12 @@ def load_classifier(directory: str, stamp: int) -> TextClassifier:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _word_scores(directory: str, stamp: int, text: str, _model: TextClassifier) -> list[tuple[str, float]]:
-    return serving.explain(_model, text)
+def _word_scores(directory: str, stamp: int, text: str, _model: TextClassifier) -> WordScores:
+    return serving.explain_words(_model, text)
 
 
-def word_scores(name: str, model: TextClassifier, text: str) -> list[tuple[str, float]]:
-    """:func:`~twcs_classifier.serving.explain` for model ``name``, kept per model file and
+def word_scores(name: str, model: TextClassifier, text: str) -> WordScores:
+    """:func:`~twcs_classifier.serving.explain_words` for model ``name``, kept per model file and
     text (a text's scores are the same every time), so a page of many texts computes each once."""
     directory = paths().model_dir(name)
     return _word_scores(str(directory), artifacts.model_stamp(directory) or 0, text, model)
@@ -80,11 +81,11 @@ def pick_model(key: str) -> tuple[str, TextClassifier | None]:
     return name, get_model(name)
 
 
-def show_highlight(model: TextClassifier, scores: list[tuple[str, float]], note: bool = True) -> None:
+def show_highlight(model: TextClassifier, scores: WordScores, note: bool = True) -> None:
     """A text's word scores as highlighted words (see :func:`~twcs_classifier.app_view.highlight_html`),
     with ``note``, under them which words the model read when it did not read them all."""
-    st.markdown(app_view.highlight_html(scores, model.max_tokens_read), unsafe_allow_html=True)
-    read = app_view.reading_note(len(scores), model.max_tokens_read)
+    st.markdown(app_view.highlight_html(scores.pairs(), scores.read), unsafe_allow_html=True)
+    read = app_view.reading_note(len(scores.words), scores.read, model.max_tokens_read)
     if note and read:
         st.caption(read)
 

@@ -62,8 +62,8 @@ def show_prediction(model: TextClassifier, raw: str) -> None:
             "(only spaces). Type or paste a tweet first."
         )
         return
-    scores = serving.explain(model, prepared.text)
-    read = app_view.reading_note(len(scores), model.max_tokens_read)
+    scores = serving.explain_words(model, prepared.text)
+    read = app_view.reading_note(len(scores.words), scores.read, model.max_tokens_read)
     if prepared.cut or read:
         cut = (
             f"The text has {prepared.original_chars:,} characters: only its first {MAX_CHARS:,} went to the model."
@@ -78,18 +78,15 @@ def show_prediction(model: TextClassifier, raw: str) -> None:
         st.subheader(pred.label_text, anchor=False)
         st.markdown(app_view.probability_line(pred.label, pred.p_inbound))
     st.markdown("**Which words pushed the decision**")
-    if not scores:
+    if not scores.words:
         st.caption("This model gives no word scores for this text.")
         return
     with st.container(key="highlight"):
         show_highlight(model, scores, note=False)
     st.markdown(app_view.legend_html(), unsafe_allow_html=True)
-    st.caption(
-        model.importance_explanation
-        + " Words appear as the model reads them: lower-cased, links as `xxurl`, punctuation split off."
-    )
+    st.caption(model.importance_explanation + " Words appear as the model reads them: lower-cased, links as `xxurl`.")
     with st.expander("Scores of the strongest words"):
-        st.dataframe(app_view.importance_frame(scores), hide_index=True)
+        st.dataframe(app_view.importance_frame(scores.pairs()), hide_index=True)
 
 
 page()

@@ -1,5 +1,5 @@
 """Are the word scores faithful? Checks :mod:`twcs_classifier.explanation` (Shapley values over
-tokens) on real test tweets for every trained model, and prints the figures.
+words) on real test tweets for every trained model, and prints the figures.
 
 Usage (from the repository root, after ``dvc repro``)::
 
@@ -12,34 +12,35 @@ and the ``text`` and ``label`` columns of ``data/processed/{test,unseen_brands}.
 writes nothing. For each model it measures:
 
 - **Comprehensiveness** (ERASER, DeYoung et al. 2020) on ``--tweets`` random tweets of each
-  split: removing the top 20 % of the tokens read, ranked by their score for the predicted
-  class, should lower the predicted class's probability (as served) far more than removing as
-  many random tokens (``--draws`` draws a tweet). Printed: the ratio of the mean drops, per
-  predicted class (target: at least 5x for both). The same for leave-one-token-out scores
-  (the method these scores replaced), computed here for comparison.
+  split: removing the top 20 % of the words read (the explanation's units,
+  :func:`twcs_classifier.text.words`), ranked by their score for the predicted class, should
+  lower the predicted class's probability (as served) far more than removing as many random
+  words (``--draws`` draws a tweet). Printed: the ratio of the mean drops, per predicted class
+  (target: at least 5x for both). The same for leave-one-word-out scores, for comparison.
 - **Sign-offs**: company replies (label 0) that end in an agent's sign-off (``^JK``, ``-LT``,
-  ``/GK``: the first rule of :data:`twcs_classifier.text.MASK_RULES` finds it), up to
-  ``--signoffs`` a split: the share where the sign-off's tokens together (mark and initials)
-  score towards company reply (negative), and the share where the initials alone do
-  (target: at least 90 %); the same for leave-one-out scores. For a two-token sign-off it also
-  counts the replies where adding the initials raises the log-odds of *inbound* in each of four
-  contexts (the rest of the text with the mark, without it, the mark alone, nothing): there no
-  method that averages the initials' effect over contexts can score them towards company reply.
-  And every occurrence of "sorry", "we'll" and "dm" in up to ``--words`` company replies a
-  split holding each: the share scored towards company reply.
+  ``- LT``, ``/GK``: :data:`twcs_classifier.text.SIGN_OFF` finds it; the
+  explanation scores it as one word), up to ``--signoffs`` a split: the share where the
+  sign-off scores towards company reply (negative; target: at least 90 %); the same for
+  leave-one-out scores. For a two-token sign-off (mark, initials) it also counts the replies
+  where adding the initials raises the log-odds of *inbound* in each of four contexts (the rest
+  of the text with the mark, without it, the mark alone, nothing): there no method that scored
+  the initials apart from the mark could score them towards company reply.
+  And every word holding "sorry", "we'll" or "dm" as a token (``dm``, ``dm.``) in up to
+  ``--words`` company replies a split holding each: the share scored towards company reply.
 - **Latency**: :func:`twcs_classifier.serving.explain` (what the app's one-tweet page calls)
   on test tweets of exactly 40 tokens: the median of ``--repeat`` runs each after one
   warm-up, then the median and the worst of those medians (target: at most 300 ms on 2 cores).
-- **Sampling accuracy**: on ``--reference`` tweets longer than
-  :data:`~twcs_classifier.explanation.EXACT_MAX_TOKENS` tokens, the scores at the default
+- **Sampling accuracy**: on ``--reference`` tweets of more than
+  :data:`~twcs_classifier.explanation.EXACT_MAX_WORDS` words, the scores at the default
   number of evaluations against a reference with ``--factor`` times as many orders: the
-  relative error (L2 norm of the difference over that of the reference), the share of tokens
-  whose sign agrees (among tokens whose reference score is at least a tenth of the largest)
+  relative error (L2 norm of the difference over that of the reference), the share of words
+  whose sign agrees (among words whose reference score is at least a tenth of the largest)
   and the overlap of the top 20 %.
 - **Checks**: the largest gap between the sum of a text's scores and its log-odds minus the
   empty text's (Shapley efficiency: 0 up to rounding), and how many of the texts given to the
   model do not read back as themselves when normalised and masked again (must be 0: the model
-  is given exactly the tokens kept).
+  is given exactly the tokens kept), and how many explained texts' words do not hold exactly
+  their tokens, in order (must be 0).
 
 It prints figures; it checks nothing.
 """
@@ -50,7 +51,6 @@ import argparse
 import math
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -65,14 +65,13 @@ import numpy as np
 import pandas as pd
 
 from twcs_classifier import serving
-from twcs_classifier.explanation import DEFAULT_EVALUATIONS, EXACT_MAX_TOKENS, TokenScores, token_scores
+from twcs_classifier.explanation import DEFAULT_EVALUATIONS, EXACT_MAX_WORDS, WordScores, word_scores
 from twcs_classifier.layout import MODEL_META as META_FILE
 from twcs_classifier.layout import SELECTED, Layout
 from twcs_classifier.models import TextClassifier, load_model
-from twcs_classifier.text import MASK_RULES, normalise, preprocess_many
+from twcs_classifier.text import SIGN_OFF, normalise, preprocess_many
 
 SPLITS = ("test", "unseen_brands")
-SIGN_OFF = re.compile(MASK_RULES[0][0])
 WORDS = ("sorry", "we'll", "dm")
 TOP_SHARE = 0.2
 LATENCY_TOKENS = 40
@@ -104,9 +103,9 @@ class Figures:
 
     name: str
     drops: dict[str, dict[int, list[tuple[float, float]]]] = field(default_factory=dict)
-    """Per method, per predicted class: (drop removing the top tokens, mean drop removing random ones)."""
-    sign_offs: dict[str, list[tuple[float, float, float, float]]] = field(default_factory=dict)
-    """Per split: (pair, initials) by Shapley, then (pair, initials) by leave-one-out."""
+    """Per method, per predicted class: (drop removing the top words, mean drop removing random ones)."""
+    sign_offs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    """Per split: the sign-off's score by Shapley, then by leave-one-out."""
     sign_offs_skipped: int = 0
     initials_raise: dict[str, list[bool]] = field(default_factory=dict)
     """Per split, per two-token sign-off: whether adding the initials raises the log-odds of
@@ -120,6 +119,7 @@ class Figures:
     texts: int = 0
     changed: int = 0
     tweets: int = 0
+    words_differ: int = 0
 
 
 def read_split(data_dir: Path, split: str) -> pd.DataFrame:
@@ -136,9 +136,14 @@ def served_logits(model: Any, texts: Sequence[str]) -> np.ndarray:
     return np.asarray(model.logits(list(texts)), dtype=np.float64) / float(model.params["temperature"])
 
 
-def leave_one_out(model: Any, tokens: list[str]) -> np.ndarray:
-    """The replaced method, for comparison: log-odds of the text minus those without each token."""
-    variants = [" ".join(tokens)] + [" ".join(tokens[:i] + tokens[i + 1 :]) for i in range(len(tokens))]
+def joined(words: Sequence[tuple[str, ...]]) -> str:
+    """The text of some words as the model is given it: their tokens joined by spaces."""
+    return " ".join(t for word in words for t in word)
+
+
+def leave_one_out(model: Any, words: list[tuple[str, ...]]) -> np.ndarray:
+    """For comparison: log-odds of the text minus those without each word."""
+    variants = [joined(words)] + [joined(words[:i] + words[i + 1 :]) for i in range(len(words))]
     z = served_logits(model, variants)
     return z[0] - z[1:]
 
@@ -166,37 +171,44 @@ def p_class(z: np.ndarray, cls: int) -> np.ndarray:
 
 
 def comprehensiveness(
-    model: Any, read: list[str], scores: np.ndarray, full: float, rng: np.random.Generator, draws: int
+    model: Any, read: list[tuple[str, ...]], scores: np.ndarray, full: float, rng: np.random.Generator, draws: int
 ) -> tuple[int, float, float]:
-    """(predicted class, drop of its probability removing the top 20 % by score, mean drop
-    removing as many random tokens)."""
+    """(predicted class, drop of its probability removing the top 20 % of the words by score,
+    mean drop removing as many random words)."""
     cls = int(full >= 0)
     k = max(1, math.ceil(TOP_SHARE * len(read)))
     towards = scores if cls == 1 else -scores
     top = set(np.argsort(-towards, kind="stable")[:k].tolist())
     randoms = [set(rng.choice(len(read), size=k, replace=False).tolist()) for _ in range(draws)]
-    texts = [" ".join(t for i, t in enumerate(read) if i not in drop) for drop in [top, *randoms]]
+    texts = [joined([w for i, w in enumerate(read) if i not in drop]) for drop in [top, *randoms]]
     z = served_logits(model, texts)
     p_full = p_class(np.array([full]), cls)[0]
     drops = p_full - p_class(z, cls)
     return cls, float(drops[0]), float(drops[1:].mean())
 
 
-def explain_all(model: Any, texts: list[str], evaluations: int) -> dict[str, TokenScores]:
-    return {t: token_scores(model, t, evaluations) for t in dict.fromkeys(texts)}
+def explain_all(model: Any, texts: list[str], evaluations: int) -> dict[str, WordScores]:
+    return {t: word_scores(model, t, evaluations) for t in dict.fromkeys(texts)}
 
 
-def sign_off_tokens(text: str, result: TokenScores) -> int | None:
-    """How many of the text's last tokens are its sign-off, or ``None`` when the model does
-    not read it as such (masked away, or past the tokens it reads)."""
+def read_words(model: Any, result: WordScores) -> list[tuple[str, ...]]:
+    """The words the model reads, each with the tokens of it that it reads (the players)."""
+    left = len(result.tokens) if model.max_tokens_read is None else model.max_tokens_read
+    out = []
+    for word in result.words[: result.read]:
+        out.append(word[: max(left, 0)])
+        left -= len(word)
+    return out
+
+
+def ends_in_sign_off(model: Any, text: str, result: WordScores) -> bool:
+    """Whether the model reads all of the text's last word, and it is the text's sign-off
+    (:data:`~twcs_classifier.text.SIGN_OFF`): not when the sign-off is masked
+    away, past the tokens the model reads, or glued into one token with the word before."""
     match = SIGN_OFF.search(text)
-    if match is None:
-        return None
-    tail = normalise(match.group(0)).split(" ")
-    n = len(tail)
-    if result.read != len(result.tokens) or result.tokens[-n:] != tail:
-        return None
-    return n
+    if match is None or not result.words or read_words(model, result) != result.words:
+        return False
+    return list(result.words[-1]) == normalise(match.group(0)).split(" ")
 
 
 def measure(name: str, model_dir: Path, frames: dict[str, pd.DataFrame], args: argparse.Namespace) -> Figures:
@@ -221,6 +233,9 @@ def measure(name: str, model_dir: Path, frames: dict[str, pd.DataFrame], args: a
     explained = explain_all(model, texts, args.evaluations)
     fig.tweets = len(explained)
     fig.efficiency_gap = max(abs(r.scores.sum() - (r.full - r.empty)) for r in explained.values())
+    fig.words_differ = sum(
+        r.tokens != (preprocess_many([t], model.masked)[0].split(" ") if r.words else []) for t, r in explained.items()
+    )
 
     # Comprehensiveness, Shapley and leave-one-out.
     fig.drops = {"shapley": {0: [], 1: []}, "leave-one-out": {0: [], 1: []}}
@@ -229,7 +244,7 @@ def measure(name: str, model_dir: Path, frames: dict[str, pd.DataFrame], args: a
             r = explained[text]
             if r.read == 0:
                 continue
-            read = r.tokens[: r.read]
+            read = read_words(model, r)
             for method, scores in (("shapley", r.scores[: r.read]), ("leave-one-out", leave_one_out(model, read))):
                 cls, top, rand = comprehensiveness(model, read, scores, r.full, rng, args.draws)
                 fig.drops[method][cls].append((top, rand))
@@ -239,29 +254,26 @@ def measure(name: str, model_dir: Path, frames: dict[str, pd.DataFrame], args: a
         rows = fig.sign_offs.setdefault(split, [])
         for text in frame["text"]:
             r = explained[text]
-            n = sign_off_tokens(text, r)
-            if n is None:
+            if not ends_in_sign_off(model, text, r):
                 fig.sign_offs_skipped += 1
                 continue
-            loo = leave_one_out(model, r.tokens)
-            initials = slice(-n + 1, None) if n > 1 else slice(-1, None)
-            rows.append((r.scores[-n:].sum(), r.scores[initials].sum(), loo[-n:].sum(), loo[initials].sum()))
-            if n == 2:
+            rows.append((float(r.scores[-1]), float(leave_one_out(model, r.words)[-1])))
+            if len(r.words[-1]) == 2:
                 fig.initials_raise.setdefault(split, []).append(initials_raise(model, r.tokens))
     for frame in worded.values():
         for text in frame["text"]:
             r = explained[text]
-            for token, score in zip(r.tokens[: r.read], r.scores[: r.read]):
-                if token in WORDS:
+            for word, score in zip(r.words[: r.read], r.scores[: r.read]):
+                for token in set(word) & set(WORDS):
                     fig.words.setdefault(token, []).append(float(score))
 
     # Sampling accuracy against many more orders.
     long = [
-        t for t in dict.fromkeys(t for f in sample.values() for t in f["text"]) if explained[t].read > EXACT_MAX_TOKENS
+        t for t in dict.fromkeys(t for f in sample.values() for t in f["text"]) if explained[t].read > EXACT_MAX_WORDS
     ]
     for text in long[: args.reference]:
         ours = explained[text]
-        ref = token_scores(model, text, args.evaluations * args.factor, seed=1).scores[: ours.read]
+        ref = word_scores(model, text, args.evaluations * args.factor, seed=1).scores[: ours.read]
         est = ours.scores[: ours.read]
         strong = np.abs(ref) >= 0.1 * np.abs(ref).max()
         k = max(1, math.ceil(TOP_SHARE * ours.read))
@@ -293,7 +305,7 @@ def measure(name: str, model_dir: Path, frames: dict[str, pd.DataFrame], args: a
         fig.latency_ms.append(statistics.median(runs))
         fig.cpu_ms.append(statistics.median(cpu))
     if forty:
-        fig.latency_evaluations = token_scores(plain, forty[0], args.evaluations).evaluations
+        fig.latency_evaluations = word_scores(plain, forty[0], args.evaluations).evaluations
     print(f"  {name}: {fig.tweets} tweets explained in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return fig
 
@@ -316,12 +328,12 @@ def share(values: Sequence[float]) -> str:
 
 def report(figures: list[Figures], args: argparse.Namespace) -> None:
     print(
-        f"\nExplanations: Shapley values over tokens, {args.evaluations} evaluations a text (exact up to "
-        f"{EXACT_MAX_TOKENS} tokens); python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
+        f"\nExplanations: Shapley values over words, {args.evaluations} evaluations a text (exact up to "
+        f"{EXACT_MAX_WORDS} words); python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
         f"{args.load_before:.1f} before and {os.getloadavg()[0]:.1f} after\n"
     )
     print(
-        "Comprehensiveness: mean drop of the predicted class's probability removing the top 20 % of tokens by "
+        "Comprehensiveness: mean drop of the predicted class's probability removing the top 20 % of words by "
         "score over that removing as many random ones (the two mean drops)"
     )
     print("| model | predicted inbound | predicted outbound | leave-one-out: inbound | outbound | tweets (in/out) |")
@@ -334,19 +346,15 @@ def report(figures: list[Figures], args: argparse.Namespace) -> None:
         )
     print("\nCompany replies: share of scores towards company reply (negative)")
     print(
-        "| model | split | sign-off (mark + initials) | initials alone | leave-one-out: sign-off | initials "
-        "| initials raise inbound in all 4 contexts |"
+        "| model | split | sign-off (one word) | leave-one-out: sign-off | initials raise inbound in all 4 contexts |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|")
     for f in figures:
         for split, rows in f.sign_offs.items():
-            cols = list(zip(*rows)) if rows else [[], [], [], []]
+            cols = list(zip(*rows)) if rows else [[], []]
             raise_ = f.initials_raise.get(split, [])
             raised = f"{sum(raise_)}/{len(raise_)}" if raise_ else "-"
-            print(
-                f"| {f.name} | {split} | {share(cols[0])} | {share(cols[1])} | {share(cols[2])} | {share(cols[3])} "
-                f"| {raised} |"
-            )
+            print(f"| {f.name} | {split} | {share(cols[0])} | {share(cols[1])} | {raised} |")
     print("\n| model | " + " | ".join(f'"{w}"' for w in WORDS) + " | sign-offs not read as such |")
     print("|---|" + "---|" * (len(WORDS) + 1))
     for f in figures:
@@ -376,7 +384,8 @@ def report(figures: list[Figures], args: argparse.Namespace) -> None:
         print(
             f"  {f.name}: {f.tweets} texts explained; largest |sum of scores - (full - empty)| "
             f"{f.efficiency_gap:.1e}; {f.changed} of {f.texts:,} texts given to the model changed when "
-            f"normalised again; {len(f.latency_ms)} latency tweets, {len(f.accuracy)} accuracy tweets"
+            f"normalised again; {f.words_differ} texts whose words differ from their tokens; "
+            f"{len(f.latency_ms)} latency tweets, {len(f.accuracy)} accuracy tweets"
         )
 
 

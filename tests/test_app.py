@@ -178,7 +178,7 @@ def test_one_tweet_shows_label_probabilities_and_highlighted_words(project: Path
     assert "%" in page["probabilities"] and "P(" not in page["probabilities"]
 
     scores = selected_model.token_importance(TWEET)
-    assert highlight(at) == app_view.highlight_html(scores, selected_model.max_tokens_read)
+    assert highlight(at) == app_view.highlight_html(scores)
     assert highlight(at).count('class="twcs-token') == len(scores) > 5
     assert "twcs-unread" not in highlight(at)  # a tweet is read whole
     assert selected_model.importance_explanation in messages(at.caption)
@@ -246,12 +246,15 @@ def test_a_10000_character_text_is_cut_and_the_words_read_are_shown(project: Pat
     at = predict(open_app(), text)
     cut = text[: serving.MAX_TEXT_CHARS]
     check_prediction(at, selected_model, cut)
-    scores = selected_model.token_importance(cut)
-    read = selected_model.max_tokens_read
-    assert read is not None and len(scores) > read  # the served GRU reads a text's first tokens only
+    words = serving.explain_words(selected_model, cut)
+    scores, read = words.pairs(), words.read
+    limit = selected_model.max_tokens_read
+    assert limit is not None and len(scores) > read  # the served GRU reads a text's first tokens only
+    assert sum(map(len, words.words[:read])) >= limit > sum(map(len, words.words[: read - 1]))
     notice = messages(at.info)
     assert f"has 10,000 characters: only its first {serving.MAX_TEXT_CHARS:,} went to the model" in notice
-    assert f"it read {read} of these {len(scores):,}" in notice
+    assert f"first {limit} tokens (a word's punctuation counts apart): " in notice
+    assert f"it read {read} of these {len(scores):,} words" in notice
     shown_html = highlight(at)
     assert shown_html == app_view.highlight_html(scores, read)
     assert shown_html.count("twcs-unread") == len(scores) - read and "the model stops reading here" in shown_html
@@ -578,7 +581,8 @@ def test_mistakes_page_shows_the_most_confident_errors_highlighted_and_filterabl
     boxes = [m.value for m in at.markdown if "twcs-highlight" in m.value]
     top = app_view.filter_mistakes(mistakes).head(len(boxes))
     assert len(boxes) == min(25, len(mistakes))
-    assert boxes == [app_view.highlight_html(model.token_importance(t), model.max_tokens_read) for t in top["text"]]
+    explained = [serving.explain_words(model, t) for t in top["text"]]
+    assert boxes == [app_view.highlight_html(e.pairs(), e.read) for e in explained]
 
     at.multiselect(key="mistakes_conditions").set_value(["test_masked"]).run()
     at.selectbox(key="mistakes_truth").set_value("inbound").run()

@@ -91,11 +91,11 @@ def test_highlight_html_marks_the_tokens_past_what_the_model_reads() -> None:
 
 
 def test_reading_note_only_when_words_were_left_unread() -> None:
-    assert app_view.reading_note(10, None) is None
-    assert app_view.reading_note(64, 64) is None
-    assert app_view.reading_note(974, 64) == (
-        "The model reads a text's first 64 words: it read 64 of these 974. "
-        "The 910 after them (struck through) did not count."
+    assert app_view.reading_note(10, 10, None) is None
+    assert app_view.reading_note(50, 50, 64) is None
+    assert app_view.reading_note(974, 50, 64) == (
+        "The model reads a text's first 64 tokens (a word's punctuation counts apart): it read 50 of these 974 "
+        "words. The 924 after them (struck through) did not count."
     )
 
 
@@ -111,7 +111,7 @@ def test_legend_names_both_classes() -> None:
 
 def test_importance_frame_lists_the_strongest_first() -> None:
     frame = app_view.importance_frame([("a", 0.1), ("b", -0.5), ("c", 0.3), ("d", 0.0)], top=3)
-    assert frame["token"].tolist() == ["b", "c", "a"]
+    assert frame["word"].tolist() == ["b", "c", "a"]
     assert frame["towards"].tolist() == ["outbound", "inbound", "inbound"]
 
 

@@ -68,7 +68,7 @@ def test_explain_adds_each_words_score(capsys, model_dir: Path) -> None:
     line = json.loads(out)
     expected = serving.explain(serving.load_selected(model_dir), text)
     assert code == 0 and line["words"] == [[token, round(score, 4)] for token, score in expected]
-    assert [token for token, _ in line["words"]] == ["@12", "sorry", ",", "please", "dm", "us"]
+    assert [word for word, _ in line["words"]] == ["@12", "sorry,", "please", "dm", "us"]
     failed(cli(capsys, "--model-dir", str(model_dir), "--explain", "--csv", "in.csv", "--out", "o.csv"), "--explain")
 
 

@@ -1,9 +1,10 @@
-"""The one explanation method: Shapley values over tokens, from a model's logits alone.
+"""The one explanation method: Shapley values over words, from a model's logits alone.
 
 Hand-made models whose log-odds are known functions of the tokens (with interactions) show
-what the scores are: exact where every subset is evaluated, sampled otherwise, adding up to
-the log-odds of the text minus those of the empty text (efficiency), the same for a given
-text, and never about the tokens a model does not read.
+what the scores are: a word (what is written between spaces: "us!", a sign-off "^JK") is one
+player, exact where every subset is evaluated, sampled otherwise, adding up to the log-odds of
+the text minus those of the empty text (efficiency), the same for a given text, and never
+about the tokens a model does not read.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import pytest
 
 from twcs_classifier import serving
 from twcs_classifier.explanation import (
-    EXACT_MAX_TOKENS,
+    EXACT_MAX_WORDS,
     EXPLANATION,
     check_exact,
     exact_shapley,
     sampled_shapley,
-    token_scores,
+    word_scores,
 )
 from twcs_classifier.models import LabelledTexts, TextClassifier, model_class
 
@@ -66,47 +67,74 @@ class HandMade(TextClassifier):
         raise NotImplementedError
 
 
-def brute_force_shapley(game: Callable[[set[str]], float], tokens: list[str]) -> list[float]:
-    """Shapley values by their definition: the mean marginal effect over every order."""
-    n = len(tokens)
+def brute_force_shapley(game: Callable[[set[str]], float], words: list[tuple[str, ...]]) -> list[float]:
+    """Shapley values of words by their definition: the mean marginal effect over every order
+    in which the words (all their tokens at once) are added."""
+    n = len(words)
     totals = [0.0] * n
     for order in permutations(range(n)):
         kept: set[str] = set()
         for i in order:
             before = game(kept)
-            kept = kept | {tokens[i]}
+            kept = kept | set(words[i])
             totals[i] += game(kept) - before
     return [t / factorial(n) for t in totals]
 
 
-def test_a_sign_off_read_together_shares_its_effect_and_the_scores_add_up() -> None:
+def test_a_sign_off_is_one_word_scored_whole_and_the_scores_add_up() -> None:
     model = HandMade(sign_off_game, temperature=2.0)
     text = "Sorry to hear that ^JK"
-    result = token_scores(model, text)
+    result = word_scores(model, text)
+    assert result.words == [("sorry",), ("to",), ("hear",), ("that",), ("^", "jk")]
     assert result.tokens == ["sorry", "to", "hear", "that", "^", "jk"]
-    assert result.orders is None  # six tokens: every subset, exact
+    assert result.orders is None  # five words: every subset, exact
     scores = dict(result.pairs())
-    # Log-odds as served: divided by the temperature (2). The interaction (-3) is split in
-    # two halves; leaving one token out would give each of them all of it.
-    assert scores["^"] == pytest.approx(-1.5 / 2) and scores["jk"] == pytest.approx(-1.5 / 2)
+    # Log-odds as served: divided by the temperature (2). The sign-off is one word: all of the
+    # effect its mark and initials have together (-3) is its own.
+    assert scores["^jk"] == pytest.approx(-3.0 / 2)
     assert scores["sorry"] == pytest.approx(-1.0 / 2)
     assert scores["to"] == scores["hear"] == scores["that"] == pytest.approx(0.0)
     assert result.full == pytest.approx(sign_off_game(set(result.tokens)) / 2)
     assert result.empty == pytest.approx(0.5 / 2)
     assert sum(scores.values()) == pytest.approx(result.full - result.empty)  # efficiency
+    # A removed word goes with all its tokens: the model never sees the mark without the initials.
+    assert all(("^" in t.split(" ")) == ("jk" in t.split(" ")) for t in model.seen)
     assert model.token_importance(text) == result.pairs()
     assert serving.explain(model, text) == result.pairs()
 
 
+@pytest.mark.parametrize("sign_off", ["^JK", "- JK", "/ JK", "–JK"])
+def test_a_sign_off_written_with_or_without_a_space_is_one_word(sign_off: str) -> None:
+    result = word_scores(HandMade(lambda tokens: float(len(tokens))), f"Thanks {sign_off}")
+    assert len(result.words) == 2 and result.texts[0] == "thanks"
+    assert result.scores[1] == pytest.approx(len(result.words[1]))
+
+
+def test_word_scores_are_the_shapley_values_of_words_whatever_the_game() -> None:
+    def game(tokens: set[str]) -> float:
+        return three_way_game(tokens) - 2.0 * ("!" in tokens) * ("us" in tokens) + 0.7 * ("^" in tokens)
+
+    model = HandMade(game)
+    result = word_scores(model, "Please DM us! ^JK")
+    assert result.words == [("please",), ("dm",), ("us", "!"), ("^", "jk")]
+    assert result.scores == pytest.approx(brute_force_shapley(game, result.words))
+    assert result.scores.sum() == pytest.approx(result.full - result.empty)
+
+
 def test_a_long_text_is_sampled_in_antithetic_pairs_which_split_a_pairwise_interaction_exactly() -> None:
-    model = HandMade(sign_off_game)
+    def game(tokens: set[str]) -> float:
+        return sign_off_game(tokens) + 1.0 * ({"where", "bag"} <= tokens)
+
+    model = HandMade(game)
     text = "@Delta where is my bag? It has been three days now and nobody answers ^JK"
-    result = token_scores(model, text)
-    assert result.read == len(result.tokens) > EXACT_MAX_TOKENS and result.orders is not None
-    # An order and its reverse put "^" before "jk" exactly once: their mean is exact.
+    result = word_scores(model, text)
+    assert result.read == len(result.words) > EXACT_MAX_WORDS and result.orders is not None
+    assert result.texts[4] == "bag?" and result.texts[-1] == "^jk"
+    # An order and its reverse put "where" before "bag?" exactly once: their mean is exact.
     scores = dict(result.pairs())
-    assert scores["^"] == pytest.approx(-1.5) and scores["jk"] == pytest.approx(-1.5)
-    assert scores["where"] == pytest.approx(2.0) and scores["bag"] == pytest.approx(0.0)
+    assert scores["^jk"] == pytest.approx(-3.0)
+    assert scores["where"] == pytest.approx(2.5) and scores["bag?"] == pytest.approx(0.5)
+    assert scores["my"] == pytest.approx(0.0)
     assert result.scores.sum() == pytest.approx(result.full - result.empty)
     # One call of the model's logits, within the budget of evaluations.
     assert len(model.seen) == result.evaluations <= 480
@@ -138,37 +166,45 @@ def test_exact_values_are_the_mean_over_every_order() -> None:
     tokens = ["please", "dm", "us", "my", "bag"]
     words = np.array(tokens, dtype=object)
     exact = exact_shapley(lambda masks: np.array([three_way_game(set(words[m])) for m in masks]), len(tokens))
-    assert exact.values == pytest.approx(brute_force_shapley(three_way_game, tokens))
+    assert exact.values == pytest.approx(brute_force_shapley(three_way_game, [(t,) for t in tokens]))
     assert exact.evaluations == 2 ** len(tokens)
 
 
 def test_the_scores_are_the_same_for_a_text_and_change_with_the_seed() -> None:
     model = HandMade(three_way_game)
     text = "please dm us about my bag and the delayed flight to Paris"
-    first, again = token_scores(model, text), token_scores(model, text)
+    first, again = word_scores(model, text), word_scores(model, text)
     np.testing.assert_array_equal(first.scores, again.scores)
-    assert not np.array_equal(first.scores, token_scores(model, text, seed=1).scores)
+    assert not np.array_equal(first.scores, word_scores(model, text, seed=1).scores)
 
 
-def test_tokens_past_what_the_model_reads_score_0_and_are_never_given_to_it() -> None:
+def test_words_past_what_the_model_reads_score_0_and_are_never_given_to_it() -> None:
     model = HandMade(sign_off_game, read=3)
-    result = token_scores(model, "where is it ^JK")
+    result = word_scores(model, "where is it ^JK")
     assert result.read == 3 and result.tokens == ["where", "is", "it", "^", "jk"]
-    assert result.pairs()[3:] == [("^", 0.0), ("jk", 0.0)]
+    assert result.pairs()[3:] == [("^jk", 0.0)]
     assert dict(result.pairs())["where"] == pytest.approx(2.0)
     assert not any("^" in t or "jk" in t for t in model.seen)
 
 
+def test_a_word_cut_by_what_the_model_reads_plays_with_the_tokens_read() -> None:
+    model = HandMade(lambda tokens: 1.0 * ("^" in tokens) + 5.0 * ("jk" in tokens), read=4)
+    result = word_scores(model, "where is it ^JK")
+    assert result.read == 4 and result.pairs()[3] == ("^jk", pytest.approx(1.0))
+    assert not any("jk" in t for t in model.seen)
+
+
 def test_a_masking_model_is_explained_on_the_tokens_it_reads() -> None:
     model = HandMade(sign_off_game, mask=True)
-    result = token_scores(model, "@AmazonHelp where is order 123456? ^JK")
+    result = word_scores(model, "@AmazonHelp where is order 123456? ^JK")
     assert result.tokens == ["@user", "where", "is", "order", "xxnum", "?"]  # the sign-off is masked away
+    assert result.texts == ["@user", "where", "is", "order", "xxnum?"]
     assert all(t == " ".join(t.split()) for t in model.seen)
 
 
 def test_a_blank_text_has_no_scores() -> None:
     model = HandMade(sign_off_game)
-    assert token_scores(model, "   ").pairs() == [] and model.seen == []
+    assert word_scores(model, "   ").pairs() == [] and model.seen == []
 
 
 def test_tokens_that_do_not_read_back_as_themselves_are_refused() -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from twcs_classifier.text import as_text_list, normalise, normalise_many
+from twcs_classifier.text import as_text_list, normalise, normalise_many, preprocess_many, words
 
 TRICKY = [
     "@AmazonHelp  Where’s my order?! https://t.co/abc &amp; more",
@@ -52,3 +52,33 @@ def test_normalise_rejects_non_strings() -> None:
 def test_as_text_list_names_the_bad_item() -> None:
     with pytest.raises(TypeError, match="text #1 is NoneType"):
         as_text_list(["ok", None])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Please DM us! ^JK", [("please",), ("dm",), ("us", "!"), ("^", "jk")]),
+        ("Keep an eye on the app! -LT", [("keep",), ("an",), ("eye",), ("on",), ("the",), ("app", "!"), ("-", "lt")]),
+        ("Sorry :( - LT", [("sorry",), (":", "("), ("-", "lt")]),  # a space after the mark: one word
+        ("Happy to help / GK \n", [("happy",), ("to",), ("help",), ("/", "gk")]),
+        ("Thanks-KC", [("thanks",), ("-", "kc")]),  # glued to the word before: a word of its own
+        ("Thanks–KC", [("thanks–kc",)]),  # an en dash is no token of its own: one token, one word
+        ("see:https://t.co/x now", [("see", ":", "xxurl"), ("now",)]),
+        ("where's my order?!", [("where's",), ("my",), ("order", "?", "!")]),
+        ("a\u00a0b", [("a", "b")]),
+        ("   ", []),
+    ],
+)
+def test_words_group_the_tokens_written_together(raw: str, expected: list[tuple[str, ...]]) -> None:
+    assert words(raw) == expected
+
+
+def test_masked_words_lose_the_sign_off_and_keep_the_masks() -> None:
+    assert words("@AmazonHelp order 123456? ^JK", masked=True) == [("@user",), ("order",), ("xxnum", "?")]
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("raw", [*TRICKY, "ok\x1c\x1fthen", "Thanks!— AB", "a https://t.co/x\u00a0b - LT"])
+def test_words_hold_exactly_the_tokens_in_order(raw: str, masked: bool) -> None:
+    clean = preprocess_many([raw], masked)[0]
+    assert [t for word in words(raw, masked) for t in word] == (clean.split(" ") if clean else [])

@@ -50,8 +50,9 @@ PREDICT_NOTES = """
 Each text gets one JSON line: label (inbound: a customer query; outbound: a company reply),
 label_text, confidence (the probability of that label) and p_inbound; probabilities are
 shown to 4 decimals and kept within 0.0001..0.9999 (a model is never certain). A blank text
-(nothing left once normalised) is an error (exit 2). --explain adds words: each word as the
-model reads it and its Shapley value, how far it pushes the log-odds of inbound (positive:
+(nothing left once normalised) is an error (exit 2). --explain adds words: each word (what is
+written between spaces, its punctuation with it; a sign-off such as ^JK or - LT is one word) as
+the model reads it and its Shapley value, how far it pushes the log-odds of inbound (positive:
 towards inbound, negative: towards outbound; they add up to the log-odds of the text minus
 those of an empty text).
 
@@ -145,7 +146,7 @@ def _predict(args: argparse.Namespace) -> int:
             "p_inbound": shown_probability(pred.p_inbound),
         }
         if args.explain:
-            line["words"] = [[token, round(score, 4)] for token, score in explain(model, text)]
+            line["words"] = [[word, round(score, 4)] for word, score in explain(model, text)]
         print(json.dumps(line, ensure_ascii=False))
     return 0
 

@@ -184,15 +184,15 @@ def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
 
 
 def highlight_html(scores: Sequence[tuple[str, float]], read: int | None = None) -> str:
-    """The tokens as one line of HTML, each on a background whose colour says which way it
+    """The words as one line of HTML, each on a background whose colour says which way it
     pushes (blue: inbound, orange: outbound) and whose strength is its share of the largest
-    absolute score. Hovering a token shows its score.
+    absolute score. Hovering a word shows its score.
 
-    With ``read`` (the model reads only a text's first ``read`` tokens), the tokens past it
+    With ``read`` (the model reads only a text's first ``read`` words), the words past it
     follow a marker, greyed and struck through, as not read.
 
     The output is a single ``<div>`` without blank lines, so Markdown passes it through as
-    raw HTML; tokens are escaped so none can inject markup.
+    raw HTML; words are escaped so none can inject markup.
     """
     cut = len(scores) if read is None else min(read, len(scores))
     largest = max((abs(s) for _, s in scores[:cut] if math.isfinite(s)), default=0.0)
@@ -222,13 +222,14 @@ def highlight_html(scores: Sequence[tuple[str, float]], read: int | None = None)
 _TOKEN_STYLE = "padding: 0.15em 0.3em; border-radius: 0.3em; margin: 0 0.1em; display: inline-block;"
 
 
-def reading_note(n_tokens: int, read: int | None) -> str | None:
-    """A sentence saying which words the model read, when it did not read them all."""
-    if read is None or n_tokens <= read:
+def reading_note(n_words: int, read: int, limit: int | None) -> str | None:
+    """A sentence saying which words the model read (``read`` of ``n_words``), when it did not
+    read them all; ``limit``: how many tokens of a text it reads."""
+    if limit is None or n_words <= read:
         return None
     return (
-        f"The model reads a text's first {read} words: it read {read} of these {n_tokens:,}. "
-        f"The {n_tokens - read:,} after them (struck through) did not count."
+        f"The model reads a text's first {limit} tokens (a word's punctuation counts apart): it read {read:,} "
+        f"of these {n_words:,} words. The {n_words - read:,} after them (struck through) did not count."
     )
 
 
@@ -251,8 +252,8 @@ def legend_html() -> str:
 
 
 def importance_frame(scores: Sequence[tuple[str, float]], top: int = 10) -> pd.DataFrame:
-    """The ``top`` tokens with the largest absolute scores, strongest first."""
-    frame = pd.DataFrame(scores, columns=["token", "score"])
+    """The ``top`` words with the largest absolute scores, strongest first."""
+    frame = pd.DataFrame(scores, columns=["word", "score"])
     frame["towards"] = frame["score"].map(lambda s: "inbound" if s > 0 else "outbound" if s < 0 else "neither")
     order = frame["score"].abs().sort_values(ascending=False, kind="stable").index
     return frame.loc[order].head(top).reset_index(drop=True)

@@ -1,30 +1,36 @@
-"""Which tokens of a text push a model towards *inbound* or *outbound*: Shapley values over
-the tokens, one method for every model.
+"""Which words of a text push a model towards *inbound* or *outbound*: Shapley values over
+the words, one method for every model.
 
 The method only calls :meth:`~twcs_classifier.models.base.TextClassifier.logits` on texts
-with some tokens removed, so it explains any model behind the interface, whatever runs it.
+with some words removed, so it explains any model behind the interface, whatever runs it.
 
-- **Players** are the tokens the model reads: the text masked (``model.params["mask"]``) and
-  normalised (:func:`~twcs_classifier.text.preprocess_many`), split on spaces, cut to the
-  model's :attr:`~twcs_classifier.models.base.TextClassifier.max_tokens_read`. Tokens past
-  that are never read and score 0.
-- **A removed token is dropped** from the token string, and the model is given the remaining
+- **Players** are the words of the text as a person reads them (:func:`~twcs_classifier.text.words`):
+  the tokens the model reads (the text masked when ``model.params["mask"]``, normalised by
+  :func:`~twcs_classifier.text.preprocess_many`, split on spaces) grouped by the run of text
+  between whitespace they were written in, so "us!" is one word of two tokens, and an agent's
+  trailing sign-off ("^JK", "-LT", "- LT") is one word. Only the first
+  :attr:`~twcs_classifier.models.base.TextClassifier.max_tokens_read` tokens are read: a word
+  with none of them read is no player and scores 0; a word cut by that limit plays with the
+  tokens read.
+- **A removed word is dropped**: all its tokens go, and the model is given the remaining
   tokens joined by spaces. Every model reads texts of any length, and an absent token is the
   one input none of them reads anything into; a placeholder token would itself be read (the
   recurrent models embed any string by its character n-grams, the logistic regression scores
   its n-grams). Normalising and masking an already normalised token string gives it back
   unchanged (checked on the full text at each call: :func:`check_exact`), so the model reads
   exactly the tokens kept. The empty text is the baseline.
-- **The value** of a set of tokens is the model's log-odds of *inbound* as served (divided by
-  the model's temperature) for the text of those tokens alone.
-- **A token's score** is its Shapley value: its marginal effect on the value, averaged over
-  the orders in which the tokens can be added to the empty text. Tokens the model reads
-  together, as a sign-off's mark and initials (``^ jk``), share their joint effect, where
-  leaving one token out at a time credits each with the other's interaction. The scores add
-  up exactly (Shapley efficiency) to the log-odds of the text read minus those of the empty
-  text: positive pushes towards *inbound*, negative towards *outbound*.
+- **The value** of a set of words is the model's log-odds of *inbound* as served (divided by
+  the model's temperature) for the text of their tokens alone.
+- **A word's score** is its Shapley value: its marginal effect on the value, averaged over
+  the orders in which the words can be added to the empty text. A word's tokens are never
+  scored apart: the mark and initials of a sign-off, which the models read together (the
+  initials alone read much like any short word), score as the one word a person sees. Words
+  the model reads together share their joint effect, where leaving one word out at a time
+  credits each with the other's interaction. The scores add up exactly (Shapley efficiency) to
+  the log-odds of the text read minus those of the empty text: positive pushes towards
+  *inbound*, negative towards *outbound*.
 
-With at most :data:`EXACT_MAX_TOKENS` tokens every subset is evaluated and the values are
+With at most :data:`EXACT_MAX_WORDS` words every subset is evaluated and the values are
 exact. Longer texts are sampled: pairs of random orders and their reverses (antithetic
 sampling), as many as ``evaluations`` model evaluations allow (at least one pair); every
 order's marginal effects add up to the same total, so the sampled scores keep efficiency
@@ -42,22 +48,24 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .text import preprocess_many
+from .text import preprocess_many, words
 
 if TYPE_CHECKING:
     from .models.base import TextClassifier
 
 DEFAULT_EVALUATIONS = 480
 """Model evaluations per explanation (texts given to the model): a 40-token tweet gets six
-antithetic pairs of orders (12 orders, 470 texts). ``benchmarks/explanation_faithfulness.py``
+antithetic pairs of orders (12 orders, 470 texts) when each token is a word of its own, more orders
+for fewer words. ``benchmarks/explanation_faithfulness.py``
 measures what that costs and how close it comes to many orders."""
-EXACT_MAX_TOKENS = 8
-"""Up to this many tokens, the Shapley values are computed exactly from all 2**n subsets."""
+EXACT_MAX_WORDS = 8
+"""Up to this many words, the Shapley values are computed exactly from all 2**n subsets."""
 EXPLANATION = (
     "Each word's Shapley value: its effect on the log-odds of *inbound*, averaged over the orders in which "
     "the words can be added to an empty text (over a sample of orders for a text of more than "
-    f"{EXACT_MAX_TOKENS} words), so words read together, such as a sign-off's mark and initials, share "
-    "their joint effect. The scores add up to the log-odds of the whole text minus those of an empty one."
+    f"{EXACT_MAX_WORDS} words). A word is what is written between spaces, punctuation and all, and a "
+    "sign-off (^JK, -LT) is one word. The scores add up to the log-odds of the whole text minus those of an "
+    "empty one."
 )
 """What the scores mean, in a sentence for people (every model's ``importance_explanation``)."""
 
@@ -66,15 +74,17 @@ Value = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
-class TokenScores:
-    """A text's tokens and their Shapley values (log-odds of *inbound*, as served)."""
+class WordScores:
+    """A text's words and their Shapley values (log-odds of *inbound*, as served)."""
 
-    tokens: list[str]
-    """Every token of the text as the model reads it (normalised, masked if the model masks)."""
+    words: list[tuple[str, ...]]
+    """Every word of the text (:func:`~twcs_classifier.text.words`): its tokens as the model reads
+    them (normalised, masked if the model masks)."""
     scores: np.ndarray
-    """One score per token; 0 for the tokens past :attr:`read`."""
+    """One score per word; 0 for the words past :attr:`read`."""
     read: int
-    """How many tokens, from the start, the model reads (and are scored)."""
+    """How many words, from the start, the model reads (the last may be cut: it plays with the
+    tokens read) and are scored."""
     full: float
     """The log-odds of *inbound* for the tokens read (the text as the model reads it)."""
     empty: float
@@ -84,9 +94,19 @@ class TokenScores:
     orders: int | None
     """How many random orders were sampled; ``None``: exact (every subset)."""
 
+    @property
+    def texts(self) -> list[str]:
+        """Each word as shown: its tokens written together (``^jk``, ``us!``)."""
+        return ["".join(word) for word in self.words]
+
+    @property
+    def tokens(self) -> list[str]:
+        """Every token of the text, in order (the words' tokens)."""
+        return [t for word in self.words for t in word]
+
     def pairs(self) -> list[tuple[str, float]]:
-        """(token, score) for every token, in text order."""
-        return list(zip(self.tokens, self.scores.tolist()))
+        """(word as shown, score) for every word, in text order."""
+        return list(zip(self.texts, self.scores.tolist()))
 
 
 @dataclass(frozen=True)
@@ -146,17 +166,17 @@ def sampled_shapley(value: Value, n: int, pairs: int, rng: np.random.Generator) 
 
 def shapley_values(value: Value, n: int, evaluations: int, rng: np.random.Generator) -> Shapley:
     """Shapley values of ``n`` (>= 1) players under ``value``: exact up to
-    :data:`EXACT_MAX_TOKENS` players, else sampled from as many antithetic pairs of orders as
+    :data:`EXACT_MAX_WORDS` players, else sampled from as many antithetic pairs of orders as
     ``evaluations`` allow (at least one pair)."""
-    if n <= EXACT_MAX_TOKENS:
+    if n <= EXACT_MAX_WORDS:
         return exact_shapley(value, n)
     return sampled_shapley(value, n, max(1, (evaluations - 2) // (2 * (n - 1))), rng)
 
 
-def model_tokens(model: TextClassifier, text: str) -> list[str]:
-    """The tokens of ``text`` as ``model`` reads them: masked when it masks, normalised, split."""
-    clean = preprocess_many([text], bool(model.params.get("mask", False)))[0]
-    return clean.split(" ") if clean else []
+def model_words(model: TextClassifier, text: str) -> list[tuple[str, ...]]:
+    """The words of ``text`` (:func:`~twcs_classifier.text.words`) as ``model`` reads them:
+    masked when it masks."""
+    return words(text, bool(model.params.get("mask", False)))
 
 
 def check_exact(model: TextClassifier, tokens: list[str]) -> None:
@@ -173,27 +193,32 @@ def text_seed(tokens: list[str], seed: int) -> list[int]:
     return [seed, zlib.crc32(" ".join(tokens).encode("utf-8", "surrogatepass"))]
 
 
-def token_scores(
-    model: TextClassifier, text: str, evaluations: int = DEFAULT_EVALUATIONS, seed: int = 0
-) -> TokenScores:
-    """The Shapley value of each token of ``text`` for ``model`` (see the module's docstring):
+def word_scores(model: TextClassifier, text: str, evaluations: int = DEFAULT_EVALUATIONS, seed: int = 0) -> WordScores:
+    """The Shapley value of each word of ``text`` for ``model`` (see the module's docstring):
     log-odds of *inbound* as served (divided by the temperature), positive towards *inbound*;
     they add up to ``full - empty``. Deterministic for a given text, ``evaluations`` and ``seed``."""
-    tokens = model_tokens(model, text)
+    all_words = model_words(model, text)
     limit = model.max_tokens_read
-    read = len(tokens) if limit is None else min(len(tokens), limit)
-    scores = np.zeros(len(tokens))
+    players: list[tuple[str, ...]] = []
+    left = sum(map(len, all_words)) if limit is None else limit
+    for word in all_words:
+        if left <= 0:
+            break
+        players.append(word[:left])
+        left -= len(word)
+    read = len(players)
+    scores = np.zeros(len(all_words))
     if read == 0:
-        return TokenScores(tokens, scores, 0, 0.0, 0.0, 0, None)
-    players = tokens[:read]
-    check_exact(model, players)
-    words = np.array(players, dtype=object)
+        return WordScores(all_words, scores, 0, 0.0, 0.0, 0, None)
+    tokens = [t for word in players for t in word]
+    check_exact(model, tokens)
+    joined = np.array([" ".join(word) for word in players], dtype=object)
     temperature = float(model.params.get("temperature", 1.0))
 
     def value(masks: np.ndarray) -> np.ndarray:
-        texts = [" ".join(words[m]) for m in masks]
+        texts = [" ".join(joined[m]) for m in masks]
         return np.asarray(model.logits(texts), dtype=np.float64).reshape(-1) / temperature
 
-    result = shapley_values(value, read, evaluations, np.random.default_rng(text_seed(players, seed)))
+    result = shapley_values(value, read, evaluations, np.random.default_rng(text_seed(tokens, seed)))
     scores[:read] = result.values
-    return TokenScores(tokens, scores, read, result.full, result.empty, result.evaluations, result.orders)
+    return WordScores(all_words, scores, read, result.full, result.empty, result.evaluations, result.orders)

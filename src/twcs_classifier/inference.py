@@ -18,6 +18,7 @@ import numpy as np
 
 from . import LABEL_TEXT, LABELS
 from .errors import PipelineError
+from .explanation import WordScores, word_scores
 from .layout import SELECTED, Layout
 from .models import TextClassifier, load_model
 from .models.base import META_FILE
@@ -35,6 +36,7 @@ __all__ = [
     "Prediction",
     "blank_mask",
     "explain",
+    "explain_words",
     "load_named",
     "load_selected",
     "predict",
@@ -126,7 +128,13 @@ def predict(model: TextClassifier, texts: Sequence[str]) -> list[Prediction]:
     return [Prediction(LABELS[int(x >= 0.5)], float(x), float(1.0 - x)) for x in p]
 
 
+def explain_words(model: TextClassifier, text: str) -> WordScores:
+    """Which words of ``text`` push towards inbound (positive) or outbound (negative), for the
+    same cut text that :func:`predict` labels, with how many of them the model reads."""
+    return word_scores(model, _cut(text))
+
+
 def explain(model: TextClassifier, text: str) -> list[tuple[str, float]]:
-    """Which tokens of ``text`` push towards inbound (positive) or outbound (negative),
-    for the same cut text that :func:`predict` labels."""
-    return model.token_importance(_cut(text))
+    """(word, score) for each word of ``text`` (:func:`explain_words`): what
+    :meth:`~twcs_classifier.models.base.TextClassifier.token_importance` gives for the cut text."""
+    return explain_words(model, text).pairs()

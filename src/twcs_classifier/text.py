@@ -98,6 +98,41 @@ def preprocess_many(texts: Iterable[str], masked: bool) -> list[str]:
     return mask_normalise_many(texts) if masked else normalise_many(texts)
 
 
+WRITTEN_SPACE = re.compile("[ \t\n\r\f\v]+")
+"""The whitespace between written words: the characters a link ends at (the link rules)."""
+SIGN_OFF = _MASK_COMPILED[0][0]
+"""An agent's sign-off at the very end of a raw text (the first of :data:`MASK_RULES`)."""
+
+
+def words(text: str, masked: bool = False) -> list[tuple[str, ...]]:
+    """The tokens of ``text`` the model reads (:func:`preprocess_many`, split on spaces), grouped
+    into the words a person reads: the tokens of each run of text between whitespace
+    (:data:`WRITTEN_SPACE`) form one word, so ``"us!"`` is ``("us", "!")``, and an agent's trailing
+    sign-off (:data:`SIGN_OFF`) is one word of its own, with or without a space
+    after its mark, and apart from the word it is glued to. Masking drops the sign-off.
+
+    The words' tokens, in order, are exactly the text's tokens: every rule but the sign-off's
+    acts within a run of text between whitespace (checked, not assumed: if a text ever broke
+    that, the sign-off is not split off, and failing that each token is a word of its own).
+
+    >>> words("Please DM us! Thanks-LT")
+    [('please',), ('dm',), ('us', '!'), ('thanks',), ('-', 'lt')]
+    >>> words("Sorry :( - LT")
+    [('sorry',), (':', '('), ('-', 'lt')]
+    """
+    raw = mask(text) if masked else text
+    expected = preprocess_many([text], masked)[0]
+    tokens = expected.split(" ") if expected else []
+    sign_off = None if masked else SIGN_OFF.search(raw)
+    cuts = ([sign_off.start()] if sign_off is not None else []) + [len(raw)]
+    for cut in cuts:
+        pieces = [*WRITTEN_SPACE.split(raw[:cut]), raw[cut:]]
+        grouped = [tuple(n.split(" ")) for n in map(normalise, pieces) if n]
+        if [t for word in grouped for t in word] == tokens:
+            return grouped
+    return [(t,) for t in tokens]
+
+
 def is_blank(text: str, masked: bool = False) -> bool:
     """Whether nothing is left of ``text`` once normalised (and masked first when ``masked``):
     empty, only whitespace, or only what masking removes. The one rule for text that gets

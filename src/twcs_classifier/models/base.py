@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 
-from ..explanation import EXPLANATION, token_scores
+from ..explanation import EXPLANATION, word_scores
 from ..layout import MODEL_META
 from ..schema import params_error, params_schema, validate_section
 from ..text import as_text_list
@@ -165,18 +165,19 @@ class TextClassifier(ABC):
         return self.logits(as_text_list(validation.texts))
 
     def token_importance(self, text: str) -> list[tuple[str, float]]:
-        """How much each token of ``text`` (as the model reads it) pushes towards *inbound*
-        (positive) or *outbound* (negative): its Shapley value in log-odds as served, computed
-        from :meth:`logits` alone (:func:`twcs_classifier.explanation.token_scores`), the
-        same way for every model. The scores add up to the log-odds of the text minus those of
-        the empty text; tokens past :attr:`max_tokens_read` score 0."""
-        return token_scores(self, text).pairs()
+        """How much each word of ``text`` (its tokens as the model reads them, written together:
+        ``us!``, ``^jk``) pushes towards *inbound* (positive) or *outbound* (negative): its
+        Shapley value in log-odds as served, computed from :meth:`logits` alone
+        (:func:`twcs_classifier.explanation.word_scores`), the same way for every model. The
+        scores add up to the log-odds of the text minus those of the empty text; words past
+        :attr:`max_tokens_read` score 0."""
+        return word_scores(self, text).pairs()
 
     @property
     def max_tokens_read(self) -> int | None:
         """How many tokens of a text the model reads, from the start; ``None``: all of them.
         A model that stops reading (a recurrent model at its sequence length) says where, so
-        the app can show which words were read; :meth:`token_importance` scores the tokens
+        the app can show which words were read; :meth:`token_importance` scores the words
         past it 0."""
         return None
 
