@@ -388,6 +388,15 @@ def test_a_network_with_another_input_layout_is_told_to_rebuild(saved_gru, tmp_p
         load_model(directory)
 
 
+def test_the_export_sums_n_grams_without_a_scatter_that_loses_updates(saved_gru) -> None:
+    """onnxruntime's ScatterND with reduction="add" drops updates when its threads add to one
+    row at once; the export sums each token's n-grams with a running sum instead."""
+    import onnx
+
+    ops = {node.op_type for node in onnx.load(saved_gru / "model.onnx").graph.node}
+    assert "CumSum" in ops and not ops & {"ScatterND", "ScatterElements"}
+
+
 def test_a_model_card_of_the_served_pair_names_the_runtime(saved_gru) -> None:
     import json
 

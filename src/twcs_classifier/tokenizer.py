@@ -18,8 +18,7 @@ functions (:meth:`Tokenizer.encode` then :func:`network_inputs`). The tokenizer 
 
 Network inputs are built per batch with each distinct token looked up once: ``ngrams``
 ``(N,)`` (the n-gram ids of the batch's ``U`` distinct tokens, one token's after another, no
-padding), ``ngram_tokens`` ``(N,)`` (which distinct token each n-gram is of: 0..U-1),
-``ngram_counts`` ``(U,)`` (how many n-grams each distinct token has), ``words``
+padding), ``ngram_counts`` ``(U,)`` (how many n-grams each distinct token has), ``words``
 ``(U,)`` (their word ids) and ``positions`` ``(B, T)`` (for each text, which distinct token
 stands at each step: 1..U, 0 pads).
 """
@@ -45,7 +44,7 @@ FORMAT = 2
 settings); 2: this module's ids."""
 MAX_CHARS = 32
 """Characters of a token that its n-grams are taken from (a longer token is cut)."""
-INPUT_RANKS = {"ngrams": 1, "ngram_tokens": 1, "ngram_counts": 1, "words": 1, "positions": 2}
+INPUT_RANKS = {"ngrams": 1, "ngram_counts": 1, "words": 1, "positions": 2}
 """The arrays :func:`network_inputs` gives, by the names of the network's inputs, and the
 number of dimensions of each."""
 INPUT_NAMES = tuple(INPUT_RANKS)
@@ -202,15 +201,15 @@ class Tokenizer:
 def network_inputs(table: PieceTable, rows: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """The network's inputs for a batch of texts given as rows of ``table``: each distinct
     token once, in table order (``ngrams`` ``(N,)``, their n-gram ids one token's after
-    another, no padding; ``ngram_tokens`` ``(N,)``, which token each is of; ``ngram_counts``
-    ``(U,)``, how many each token has; ``words`` ``(U,)``, their word ids), and ``positions``
+    another, no padding; ``ngram_counts`` ``(U,)``, how many each token has; ``words``
+    ``(U,)``, their word ids), and ``positions``
     ``(B, T)`` (1..U, 0 pads; ``T`` is the longest text, at least 1).
 
     >>> tok = Tokenizer(("", "[UNK]", "hi"), 4, char_ngram_min=2, char_ngram_max=2, ngram_buckets=100)
     >>> enc = tok.encode(["hi hi yo", ""])
     >>> x = network_inputs(enc.table, enc.rows)
-    >>> x["positions"].tolist(), x["words"].tolist(), x["ngram_counts"].tolist(), x["ngram_tokens"].tolist()
-    ([[1, 1, 2], [0, 0, 0]], [2, 1], [3, 3], [0, 0, 0, 1, 1, 1])
+    >>> x["positions"].tolist(), x["words"].tolist(), x["ngram_counts"].tolist(), len(x["ngrams"])
+    ([[1, 1, 2], [0, 0, 0]], [2, 1], [3, 3], 6)
     """
     lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
     flat = np.concatenate(rows) if len(rows) else np.zeros(0, dtype=np.int32)
@@ -225,7 +224,6 @@ def network_inputs(table: PieceTable, rows: Sequence[np.ndarray]) -> dict[str, n
     gather = np.arange(int(counts.sum())) + np.repeat(starts - firsts, counts)
     return {
         "ngrams": table.ngram_ids[gather].astype(np.int32, copy=False),
-        "ngram_tokens": np.repeat(np.arange(len(distinct), dtype=np.int32), counts),
         "ngram_counts": counts.astype(np.int32),
         "words": table.word_ids[distinct],
         "positions": positions,
@@ -235,7 +233,8 @@ def network_inputs(table: PieceTable, rows: Sequence[np.ndarray]) -> dict[str, n
 def input_token_ngrams(inputs: dict[str, np.ndarray], k: int) -> np.ndarray:
     """The n-gram ids of the ``k``-th distinct token (0-based; ``positions`` holds ``k + 1``)
     of :func:`network_inputs`'s ``inputs``."""
-    return inputs["ngrams"][inputs["ngram_tokens"] == k]
+    ends = np.cumsum(inputs["ngram_counts"])
+    return inputs["ngrams"][ends[k] - inputs["ngram_counts"][k] : ends[k]]
 
 
 def adapt_tokenizer(

@@ -41,8 +41,7 @@ SORT_WINDOW = 32
 """With ``bucket_by_length``, training batches are cut from windows of this many batches'
 worth of tweets sorted by length."""
 ONNX_OPSET = 17
-"""The ONNX opset of the export: the n-gram means' scatter-add (``ScatterND`` with a
-reduction) needs 16 or later."""
+"""The ONNX opset of the export."""
 PARITY_TOLERANCE = 1e-5
 """The largest difference of probabilities allowed between the Keras network and its ONNX
 export on the validation split; a bigger one stops training with an error."""
@@ -152,7 +151,6 @@ class KerasClassifier(TextClassifier):
         dim = p["embedding_dim"]
         inputs = {
             "ngrams": keras.Input(shape=(), dtype="int32", name="ngrams"),
-            "ngram_tokens": keras.Input(shape=(), dtype="int32", name="ngram_tokens"),
             "ngram_counts": keras.Input(shape=(), dtype="int32", name="ngram_counts"),
             "words": keras.Input(shape=(), dtype="int32", name="words"),
             "positions": keras.Input(shape=(None,), dtype="int32", name="positions"),
@@ -160,10 +158,10 @@ class KerasClassifier(TextClassifier):
         parts, reads_ngrams = [], bool(p["char_ngrams"] and tok.char_ngram_max)
         if reads_ngrams:
             ngrams = kp.NgramMean(tok.ngram_buckets + 1, dim, name="char_ngrams")
-            parts.append(ngrams(inputs["ngrams"], inputs["ngram_tokens"], inputs["ngram_counts"]))
+            parts.append(ngrams(inputs["ngrams"], inputs["ngram_counts"]))
         if p["word_embedding"]:
             parts.append(kp.WordVectors(tok.vocab_size, dim, name="words_embedding")(inputs["words"]))
-        used = ["positions"] + (["ngrams", "ngram_tokens", "ngram_counts"] if reads_ngrams else [])
+        used = ["positions"] + (["ngrams", "ngram_counts"] if reads_ngrams else [])
         used += ["words"] if p["word_embedding"] else []
         vectors = parts[0] if len(parts) == 1 else keras.layers.Add(name="token_vectors")(parts)
         x = kp.PlaceTokens(name="place_tokens")(vectors, inputs["positions"])
@@ -224,7 +222,6 @@ class KerasClassifier(TextClassifier):
 
         spec = {
             "ngrams": tf.TensorSpec([None], tf.int32),
-            "ngram_tokens": tf.TensorSpec([None], tf.int32),
             "ngram_counts": tf.TensorSpec([None], tf.int32),
             "words": tf.TensorSpec([None], tf.int32),
             "positions": tf.TensorSpec([None, None], tf.int32),
@@ -321,12 +318,21 @@ class KerasClassifier(TextClassifier):
 
     def _export(self) -> None:
         """Export the trained network to ONNX and serve from the export from now on."""
+        from .keras_parts import NgramMean
+
         assert self.tokenizer is not None
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / ONNX_FILE
+            ngram_layers = [layer for layer in self.network.layers if isinstance(layer, NgramMean)]
             with warnings.catch_warnings():  # tf2onnx's own use of a deprecated numpy name
                 warnings.simplefilter("ignore", FutureWarning)
-                self.network.export(str(path), format="onnx", verbose=False, opset_version=ONNX_OPSET)
+                for layer in ngram_layers:
+                    layer.exporting = True
+                try:
+                    self.network.export(str(path), format="onnx", verbose=False, opset_version=ONNX_OPSET)
+                finally:
+                    for layer in ngram_layers:
+                        layer.exporting = False
             self._onnx_bytes = path.read_bytes()
         self.served = OnnxNetwork(self._onnx_bytes, self.tokenizer)
 

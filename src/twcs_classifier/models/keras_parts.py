@@ -2,8 +2,8 @@
 
 The network reads the ids of :func:`twcs_classifier.tokenizer.network_inputs`:
 
-- :class:`NgramMean`: the distinct tokens' n-gram ids ``(N,)``, which token each is of
-  ``(N,)`` and each token's count ``(U,)`` → the mean of each token's n-gram embeddings ``(U, dim)``
+- :class:`NgramMean`: the distinct tokens' n-gram ids ``(N,)`` and each token's count
+  ``(U,)`` → the mean of each token's n-gram embeddings ``(U, dim)``
   (fastText-style), so an unseen brand or a sign-off like ``^km`` is made of familiar pieces;
 - :class:`WordVectors`: each distinct token's word id ``(U,)`` → its embedding ``(U, dim)``;
 - :class:`PlaceTokens`: the distinct tokens' vectors and ``positions`` ``(B, T)`` → the
@@ -58,21 +58,34 @@ class _Table(keras.layers.Layer):
 
 @register
 class NgramMean(_Table):
-    """n-gram ids ``(N,)`` (the distinct tokens' n-grams, no padding), ``tokens`` ``(N,)``
-    (which distinct token each n-gram is of, 0..U-1) and ``counts`` ``(U,)`` (each token's
-    number of n-grams) → the mean of each token's n-gram embeddings ``(U, dim)``; a token with
-    no n-gram gets zeros. ``rows`` is ``ngram_buckets + 1`` (row 0 is never read).
+    """n-gram ids ``(N,)`` (the distinct tokens' n-grams, one token's after another, no
+    padding) and ``counts`` ``(U,)`` (each token's number of n-grams) → the mean of each
+    token's n-gram embeddings ``(U, dim)``; a token with no n-gram gets zeros. ``rows`` is
+    ``ngram_buckets + 1`` (row 0 is never read).
 
-    One gather of ``N`` rows and one scatter-add (``ScatterND`` with ``reduction="add"`` in
-    the ONNX export), so no token is padded to the longest token's n-gram count."""
+    Two ways to the same sums: in training, a segment sum (fast in TensorFlow); in the ONNX
+    export (:attr:`exporting`), each token's sum as the difference of two rows of the running
+    sum in float64 (``CumSum``). onnxruntime has no segment sum, tf2onnx pads a segment sum
+    into a grid as large as the one this layer avoids, and onnxruntime's ``ScatterND`` with
+    ``reduction="add"`` loses updates when its threads add to one row at once (seen: 7 of 300
+    runs of one batch on 2 busy cores). The export is checked against Keras after training."""
 
-    def call(self, ngrams: Any, tokens: Any, counts: Any) -> Any:
+    exporting: bool = False
+    """Whether the layer is being traced for the ONNX export."""
+
+    def call(self, ngrams: Any, counts: Any) -> Any:
         vectors = tf.gather(_sparse_variable(self.table), ngrams)
-        zeros = tf.zeros(tf.stack([tf.shape(counts)[0], self.dim]), dtype=vectors.dtype)
-        sums = tf.tensor_scatter_nd_add(zeros, tokens[:, None], vectors)
+        if self.exporting:
+            running = tf.cumsum(tf.cast(vectors, tf.float64), axis=0)
+            running = tf.concat([tf.zeros_like(running[:1]), running], axis=0)
+            ends = tf.cumsum(counts)
+            sums = tf.cast(tf.gather(running, ends) - tf.gather(running, ends - counts), vectors.dtype)
+        else:
+            tokens = tf.repeat(tf.range(tf.shape(counts)[0]), counts)
+            sums = tf.math.unsorted_segment_sum(vectors, tokens, tf.shape(counts)[0])
         return sums / tf.cast(tf.maximum(counts, 1), vectors.dtype)[:, None]
 
-    def compute_output_shape(self, ngrams_shape: Any, tokens_shape: Any, counts_shape: Any) -> tuple[Any, ...]:
+    def compute_output_shape(self, ngrams_shape: Any, counts_shape: Any) -> tuple[Any, ...]:
         return (counts_shape[0], self.dim)
 
 
