@@ -215,8 +215,8 @@ def test_the_served_onnx_network_matches_keras_on_the_whole_test_split(built_pro
     assert served.check_export(ids["test"]) <= 1e-5
     test = pd.read_parquet(built_project / "data/processed/test.parquet")
     from_ids = served.proba_from_logits(served.served.logits_of(ids["test"]))
-    # The same ids (test_the_stage_ids_are_the_serving_ids_...); the sums of a token's n-gram vectors, split over
-    # onnxruntime's threads, may round differently where the token sits elsewhere in a batch.
+    # The same ids (test_the_stage_ids_are_the_serving_ids_...); a token's n-gram sum, the difference of two
+    # float64 running sums, can round to a float32 one unit apart where the token sits elsewhere in a batch.
     np.testing.assert_allclose(served.predict_proba(test["text"].tolist()), from_ids, atol=1e-7)
 
 
