@@ -2,7 +2,7 @@
 metrics/compare.json and metrics/compare.md.
 
 Reads each model's metrics/details/<model>.json (the figures; never the timings, which
-change on every run) and reports/predictions_<model>.parquet (every scored tweet, for the
+change on every run) and reports/predictions/<model>.parquet (every scored tweet, for the
 paired tests). Params: compare.models, compare.rank_by, compare.alpha, select.model.
 """
 

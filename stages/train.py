@@ -5,7 +5,7 @@ Usage: python -m stages.train <model>   (a name under ``models`` in params.yaml)
 Params: base.seed, models.<model>.
 Writes models/<model>/, metrics/details/<model>.json (every number scoring gave),
 metrics/<model>.json (its headline: what `dvc metrics show` prints), plots/<model>/,
-reports/errors_<model>.csv, reports/predictions_<model>.parquet (every scored tweet's
+reports/errors_<model>.csv, reports/predictions/<model>.parquet (every scored tweet's
 probability, for compare's paired tests) and reports/timing_<model>.json (seconds; no stage
 reads them).
 """

@@ -143,7 +143,7 @@ def test_train_outputs(built_project: Path, model: str) -> None:
     for _, group in errors.groupby("condition"):
         assert group["confidence"].is_monotonic_decreasing and len(group) <= 25
     # Every scored tweet's probability, for compare's paired tests: the metrics come from these.
-    predictions = pd.read_parquet(built_project / f"reports/predictions_{model}.parquet")
+    predictions = pd.read_parquet(built_project / f"reports/predictions/{model}.parquet")
     assert list(predictions.columns) == ["set", "tweet_id", "label", "p_inbound"]
     for split, rows in predictions.groupby("set"):
         right = ((rows["p_inbound"] >= 0.5).astype(int) == rows["label"]).mean()

@@ -73,6 +73,15 @@ spreadsheet would run as formulas (starting with = + - @, tab or carriage return
 """
 
 
+def _model_names() -> str:
+    """The models of the project (params.yaml's compare.models), for the help text."""
+    from .layout import configured_models, project_of
+
+    root = project_of(Path.cwd())
+    names = configured_models(root) if root else []
+    return ", ".join(names) if names else "those under compare.models in params.yaml"
+
+
 def _load(args: argparse.Namespace):
     """The model ``--model`` names, else the one in ``--model-dir`` / ``$TWCS_MODEL_DIR`` /
     models/selected."""
@@ -184,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--model",
         metavar="NAME",
-        help="a model the pipeline trained (logreg, simple_rnn, lstm, gru) or selected (the default)",
+        help=f"a model the pipeline trained ({_model_names()}) or selected (the default)",
     )
     p.add_argument("--explain", action="store_true", help="also score each word of each text: how it pushes the label")
     p.add_argument("--csv", type=Path, help="a CSV of texts to label")
