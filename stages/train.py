@@ -13,13 +13,14 @@ reads them).
 import sys
 import time
 
-from twcs_classifier.errors import PipelineError, run_stage
+from twcs_classifier.errors import PipelineError
 from twcs_classifier.evaluation import eval_sets, evaluate_all, headline_metrics
 from twcs_classifier.files import atomic_dir, write_csv, write_json, write_parquet
 from twcs_classifier.layout import Layout
 from twcs_classifier.models import LabelledTexts, build_model
 from twcs_classifier.params import load_params
 from twcs_classifier.processed import read_processed
+from twcs_classifier.stage_runner import run_stage
 from twcs_classifier.tokenizer import Tokenizer
 
 LAYOUT = Layout()

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from conftest import PARAMS, REPO, commit_all, copy_repo, dvc
 
+from twcs_classifier.errors import PipelineError
 from twcs_classifier.files import sha256_file
 from twcs_classifier.layout import Layout
 
@@ -393,3 +394,30 @@ def test_dvc_repro_with_raw_path_switched_away_and_back(tmp_path: Path) -> None:
     assert (root / COPY).read_text() == HEADER + ROWS
     assert json.loads(extract_report.read_text())["rows_read"] == 20
     assert "Running stage 'extract'" not in dvc("repro", "extract", cwd=root).stdout  # fetch runs, changes nothing
+
+
+def test_stages_that_train_no_model_check_the_model_sections_shape_only(tmp_path: Path) -> None:
+    """fetch, extract, sample, clean_tokenize and compare read params with ``models=False``: a
+    model's bad param stops train and select (test above), not them, and they never import the
+    model registry (so dvc.yaml need not list models/ as their dependency)."""
+    from twcs_classifier.params import validate_params
+
+    bad = params_with({"models.gru.units": "sixty"})
+    assert validate_params(bad, models=False).models["gru"]["units"] == "sixty"
+    with pytest.raises(PipelineError, match="models.gru.units is 'sixty'"):
+        validate_params(bad)
+    with pytest.raises(PipelineError, match="models.gru is 3, not a section"):
+        validate_params(params_with({"models.gru": 3}), models=False)
+    code = (
+        "import sys\nfrom twcs_classifier.params import load_params\nload_params(models=False)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('twcs_classifier.models')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": PYTHONPATH},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

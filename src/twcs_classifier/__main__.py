@@ -163,7 +163,7 @@ def _fetch(args: argparse.Namespace) -> int:
     from .data_source import ensure_raw_data
     from .params import load_params
 
-    raw = args.path or load_params(args.params).data.raw_path
+    raw = args.path or load_params(args.params, models=False).data.raw_path
     path = ensure_raw_data(raw)
     print(f"twcs.csv is at {path}")
     return 0
@@ -172,8 +172,8 @@ def _fetch(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; any failure is printed as a message (problem, how to fix) with exit code 2
     (:func:`~twcs_classifier.errors.guarded`). TensorFlow's native log lines stay off stderr
-    (:func:`~twcs_classifier.runtime.quiet_native_logs`)."""
-    from .runtime import quiet_native_logs
+    (:func:`~twcs_classifier.native_logs.quiet_native_logs`)."""
+    from .native_logs import quiet_native_logs
 
     parser = argparse.ArgumentParser(
         prog=PROG,
