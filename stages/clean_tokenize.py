@@ -19,7 +19,7 @@ from twcs_classifier.stage_runner import run_stage
 from twcs_classifier.text import preprocess_many
 from twcs_classifier.tokenizer import adapt_tokenizer
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:

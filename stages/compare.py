@@ -14,7 +14,7 @@ from twcs_classifier.params import load_params
 from twcs_classifier.selection import chosen_model
 from twcs_classifier.stage_runner import run_stage
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:

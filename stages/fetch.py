@@ -14,7 +14,7 @@ from twcs_classifier.layout import Layout
 from twcs_classifier.params import load_params
 from twcs_classifier.stage_runner import run_stage
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from twcs_classifier.params import load_params
 from twcs_classifier.sampling import SampleSizes, balanced_sample, choose_holdout_brands
 from twcs_classifier.stage_runner import run_stage
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:

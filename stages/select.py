@@ -17,7 +17,7 @@ from twcs_classifier.sampling import SPLITS
 from twcs_classifier.selection import check_servable, fingerprint, install_model, installed_model, model_card
 from twcs_classifier.stage_runner import run_stage
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from twcs_classifier.processed import read_processed
 from twcs_classifier.stage_runner import run_stage
 from twcs_classifier.tokenizer import Tokenizer
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:

@@ -190,9 +190,17 @@ def test_templates_name_each_entry_once() -> None:
 
 
 def test_project_dir_comes_from_the_environment_or_the_default(tmp_path: Path) -> None:
-    assert Layout.from_env(tmp_path, environ={}).root == tmp_path.resolve()
-    assert Layout.from_env("/elsewhere", environ={"TWCS_PROJECT_DIR": str(tmp_path)}).root == tmp_path
-    assert Layout.from_env(tmp_path, environ={"TWCS_PROJECT_DIR": "  "}).root == tmp_path.resolve()
+    """One way to find the project (Layout.find): DVC's root while DVC runs a stage, else
+    $TWCS_PROJECT_DIR, else the caller's default, else the working directory (kept relative)."""
+    assert Layout.find(tmp_path, environ={}).root == tmp_path.resolve()
+    assert Layout.find("/elsewhere", environ={"TWCS_PROJECT_DIR": str(tmp_path)}).root == tmp_path.resolve()
+    assert Layout.find(tmp_path, environ={"TWCS_PROJECT_DIR": "  "}).root == tmp_path.resolve()
+    both = {"DVC_ROOT": str(tmp_path), "TWCS_PROJECT_DIR": "/elsewhere"}
+    assert Layout.find(environ=both).root == tmp_path.resolve()  # a stage writes where DVC runs it
+    assert Layout.find(environ={}).root == Path()
+    assert Layout.find(Path.cwd(), environ={}).root == Path()
+    assert Layout(tmp_path).served_model(environ={}) == tmp_path / "models" / "selected"
+    assert Layout(tmp_path).served_model(environ={"TWCS_MODEL_DIR": "/m/gru"}) == Path("/m/gru")
     paths = Layout(tmp_path)
     assert paths.selected == tmp_path / "models" / "selected"
     assert paths.model_dir("gru") == tmp_path / "models" / "gru"

@@ -75,10 +75,9 @@ spreadsheet would run as formulas (starting with = + - @, tab or carriage return
 
 def _model_names() -> str:
     """The models of the project (params.yaml's compare.models), for the help text."""
-    from .layout import configured_models, project_of
+    from .layout import Layout, configured_models
 
-    root = project_of(Path.cwd())
-    names = configured_models(root) if root else []
+    names = configured_models(Layout.find().root)
     return ", ".join(names) if names else "those under compare.models in params.yaml"
 
 

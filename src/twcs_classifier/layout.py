@@ -21,8 +21,13 @@ from typing import Any
 import yaml
 
 PROJECT_ENV = "TWCS_PROJECT_DIR"
-"""Environment variable naming the project directory the app reads (default: the directory
-of ``app.py``)."""
+"""Environment variable naming the project directory (see :meth:`Layout.find`)."""
+
+DVC_ROOT_ENV = "DVC_ROOT"
+"""Set by DVC for a stage's command: the repository it runs the stage in."""
+
+MODEL_ENV = "TWCS_MODEL_DIR"
+"""Environment variable naming the saved model the CLI serves by default (see :meth:`Layout.served_model`)."""
 
 PARAMS_FILE = "params.yaml"
 """Every knob of the pipeline; ``compare.models`` lists the models."""
@@ -103,11 +108,24 @@ class Layout:
     root: Path = Path()
 
     @classmethod
-    def from_env(cls, default: str | Path, environ: Mapping[str, str] | None = None) -> Layout:
-        """The project in ``$TWCS_PROJECT_DIR`` if set and not blank, else in ``default``."""
+    def find(cls, default: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Layout:
+        """The project, found the one way the stages, the CLI, the app and the benchmarks use:
+        ``$DVC_ROOT`` when DVC runs a stage (the repository it runs it in); else
+        ``$TWCS_PROJECT_DIR`` if set and not blank; else ``default`` (the app passes its own
+        folder); else the working directory. The working directory is kept relative
+        (``Path()``), so the paths in messages read as the user types them."""
         env = os.environ if environ is None else environ
-        chosen = (env.get(PROJECT_ENV) or "").strip()
-        return cls(Path(chosen or default).expanduser().resolve())
+        chosen = next((v.strip() for v in (env.get(DVC_ROOT_ENV), env.get(PROJECT_ENV)) if v and v.strip()), "")
+        root = Path(chosen).expanduser() if chosen else Path(default if default is not None else ".")
+        root = root.resolve()
+        return cls(Path() if root == Path.cwd().resolve() else root)
+
+    def served_model(self, environ: Mapping[str, str] | None = None) -> Path:
+        """The saved model served by default: ``$TWCS_MODEL_DIR`` if set and not blank (a model
+        anywhere), else this project's ``models/selected``."""
+        env = os.environ if environ is None else environ
+        chosen = (env.get(MODEL_ENV) or "").strip()
+        return Path(chosen).expanduser() if chosen else self.selected
 
     def path(self, entry: str, **fields: str) -> Path:
         """The path of catalog ``entry`` with its ``{split}``/``{model}``/``{plot}`` filled in."""
@@ -446,6 +464,8 @@ __all__ = [
     "PARAMS_FILE",
     "PRECISION_RECALL",
     "PROJECT_ENV",
+    "DVC_ROOT_ENV",
+    "MODEL_ENV",
     "ROC",
     "SELECTED",
     "StageOutput",
