@@ -301,7 +301,11 @@ def test_a_compared_model_not_trained_yet_is_told_the_stage_that_trains_it(tmp_p
         ("sample", {"sample.n_test": 50}, "below the floor sample.min_split = 300"),
         ("clean_tokenize", {"clean_tokenize.mask": "maybe"}, "clean_tokenize.mask is 'maybe', not true or false"),
         ("compare", {"compare.rank_by": "f1_marco"}, "compare.rank_by is 'f1_marco', not one of: f1_macro"),
-        ("compare", {"select.model": "bert"}, "set select.model to one of: logreg, simple_rnn, lstm, gru, best"),
+        (
+            "compare",
+            {"select.model": "bert"},
+            f"set select.model to one of: {', '.join(PARAMS['compare']['models'])}, best",
+        ),
         ("select", {"models.gru.units": "sixty"}, "models.gru.units is 'sixty', not a whole number >= 1"),
         ("select", {"models.gru.epochs": 0}, "models.gru.epochs is 0, not a whole number >= 1"),
         ("fetch", {"data.raw_path": ...}, "data.raw_path is missing"),
