@@ -13,7 +13,9 @@ _PROJECT = ("twcs_classifier", "stages")
 
 
 def _record() -> None:
-    names = sorted(name for name in sys.modules if name.split(".")[0] in _PROJECT)
+    main = getattr(sys.modules.get("__main__"), "__spec__", None)  # the stage script, run as __main__
+    loaded = [*sys.modules, *([main.name] if main else [])]
+    names = sorted({name for name in loaded if name.split(".")[0] in _PROJECT})
     with open(os.path.join(_LOG, f"{_STAGE}.txt"), "w", encoding="utf-8") as out:
         out.write("\n".join(names) + "\n")
 
