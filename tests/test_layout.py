@@ -195,8 +195,8 @@ def test_project_dir_comes_from_the_environment_or_the_default(tmp_path: Path) -
     assert Layout.find(tmp_path, environ={}).root == tmp_path.resolve()
     assert Layout.find("/elsewhere", environ={"TWCS_PROJECT_DIR": str(tmp_path)}).root == tmp_path.resolve()
     assert Layout.find(tmp_path, environ={"TWCS_PROJECT_DIR": "  "}).root == tmp_path.resolve()
-    both = {"DVC_ROOT": str(tmp_path), "TWCS_PROJECT_DIR": "/elsewhere"}
-    assert Layout.find(environ=both).root == tmp_path.resolve()  # a stage writes where DVC runs it
+    under_dvc = {"DVC_STAGE": "train@gru", "DVC_ROOT": "/elsewhere", "TWCS_PROJECT_DIR": "/elsewhere"}
+    assert Layout.find(tmp_path, environ=under_dvc).root == Path()  # a stage writes where DVC runs it
     assert Layout.find(environ={}).root == Path()
     assert Layout.find(Path.cwd(), environ={}).root == Path()
     assert Layout(tmp_path).served_model(environ={}) == tmp_path / "models" / "selected"

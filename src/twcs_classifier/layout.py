@@ -23,8 +23,8 @@ import yaml
 PROJECT_ENV = "TWCS_PROJECT_DIR"
 """Environment variable naming the project directory (see :meth:`Layout.find`)."""
 
-DVC_ROOT_ENV = "DVC_ROOT"
-"""Set by DVC for a stage's command: the repository it runs the stage in."""
+DVC_STAGE_ENV = "DVC_STAGE"
+"""Set by DVC for a stage's command (the stage's name); DVC runs it in the project's root."""
 
 MODEL_ENV = "TWCS_MODEL_DIR"
 """Environment variable naming the saved model the CLI serves by default (see :meth:`Layout.served_model`)."""
@@ -110,13 +110,20 @@ class Layout:
     @classmethod
     def find(cls, default: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Layout:
         """The project, found the one way the stages, the CLI, the app and the benchmarks use:
-        ``$DVC_ROOT`` when DVC runs a stage (the repository it runs it in); else
+        the working directory when DVC runs a stage (``$DVC_STAGE`` is set: DVC runs it in the
+        project's root, a temporary copy for ``dvc exp run --temp``, whatever else is set; its
+        ``$DVC_ROOT`` may name the repository the experiment was started from); else
         ``$TWCS_PROJECT_DIR`` if set and not blank; else ``default`` (the app passes its own
         folder); else the working directory. The working directory is kept relative
         (``Path()``), so the paths in messages read as the user types them."""
         env = os.environ if environ is None else environ
-        chosen = next((v.strip() for v in (env.get(DVC_ROOT_ENV), env.get(PROJECT_ENV)) if v and v.strip()), "")
-        root = Path(chosen).expanduser() if chosen else Path(default if default is not None else ".")
+        chosen = (env.get(PROJECT_ENV) or "").strip()
+        if env.get(DVC_STAGE_ENV):
+            root = Path()
+        elif chosen:
+            root = Path(chosen).expanduser()
+        else:
+            root = Path(default if default is not None else ".")
         root = root.resolve()
         return cls(Path() if root == Path.cwd().resolve() else root)
 
@@ -464,7 +471,7 @@ __all__ = [
     "PARAMS_FILE",
     "PRECISION_RECALL",
     "PROJECT_ENV",
-    "DVC_ROOT_ENV",
+    "DVC_STAGE_ENV",
     "MODEL_ENV",
     "ROC",
     "SELECTED",
