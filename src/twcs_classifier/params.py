@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 from .errors import PipelineError
 from .layout import PARAMS_FILE
 from .schema import STRICT, allowed_values, describe_error, params_error, params_schema, validate_section
+from .split_sizes import SampleSizes
 
 SELECT_BEST = "best"
 """``select.model: best`` serves the first compared model (compare.models order, simplest first) that no
@@ -214,8 +215,6 @@ def _validate_models(section: Any) -> tuple[dict[str, dict[str, Any]], list[tupl
 
 def _cross_checks(params: Params) -> list[tuple[str, str]]:
     """What single keys cannot say: names that must exist, and split sizes above the floor."""
-    from .sampling import SampleSizes
-
     problems = []
     missing = [m for m in params.compare.models if m not in params.models]
     if missing:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import PipelineError
+from .split_sizes import SampleSizes
 from .text import normalise
 
 SPLITS: tuple[str, ...] = ("test", "val", "unseen_brands", "train")
@@ -29,30 +29,6 @@ RANDOM_SPLITS: tuple[str, ...] = ("test", "val", "train")
 
 SPLIT_COLUMNS: tuple[str, ...] = ("tweet_id", "conversation_id", "company", "author_id", "text", "label")
 """Columns of every split file; ``label`` is 1 for inbound (customer), 0 for outbound."""
-
-
-@dataclass(frozen=True)
-class SampleSizes:
-    """How many tweets each split should hold (half of each class)."""
-
-    train: int
-    val: int
-    test: int
-    unseen_brands: int = 0
-
-    @classmethod
-    def from_params(cls, n_train: int, n_test: int, val_fraction: float) -> SampleSizes:
-        """Carve ``val_fraction`` of ``n_train`` off as the validation split."""
-        if n_train < 2 or n_test < 2:
-            raise ValueError("sample.n_train and sample.n_test must each be at least 2")
-        if not 0.0 < val_fraction < 1.0:
-            raise ValueError(f"sample.val_fraction must be between 0 and 1, got {val_fraction}")
-        n_val = max(2, int(round(n_train * val_fraction)))
-        return cls(train=n_train - n_val, val=n_val, test=n_test, unseen_brands=n_test)
-
-    def as_dict(self) -> dict[str, int]:
-        """Sizes by split name."""
-        return {"train": self.train, "val": self.val, "test": self.test, "unseen_brands": self.unseen_brands}
 
 
 def choose_holdout_brands(
