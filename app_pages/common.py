@@ -20,15 +20,16 @@ MAX_CHARS = serving.MAX_TEXT_CHARS
 
 
 def paths() -> Layout:
-    """The project the app reads: ``$TWCS_PROJECT_DIR``, else the app's directory (read
-    on every run, so a test can point the app at another project)."""
-    return Layout.from_env(ROOT)
+    """The project the app reads (:meth:`~twcs_classifier.layout.Layout.find`:
+    ``$TWCS_PROJECT_DIR``, else the app's directory), found on every run, so a test can point
+    the app at another project."""
+    return Layout.find(ROOT)
 
 
 @st.cache_resource(show_spinner="Loading the model (once)…", max_entries=8)
 def load_classifier(directory: str, stamp: int) -> TextClassifier:
     """The saved model in ``directory``, warmed up so the first prediction is quick."""
-    model = serving.load_selected(directory) if Path(directory) == paths().selected else load_model(directory)
+    model = load_model(directory)
     serving.predict(model, ["warm up"])
     return model
 

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from app_pages.common import NAMED, get_model, paths, percent_column, show_highlight, word_scores
 from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import SELECTED
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHOWN_TEXTS = 25
 
@@ -28,8 +33,20 @@ def page() -> None:
         "each test condition. Some are label noise: tweets marked as customer queries that read like an agent's "
         "reply (addressed to a numeric customer id, signed off with initials such as ^BB)."
     )
-    card = artifacts.read_json_or_none(layout.model_card) or {}
-    served = card.get("model")
+    served = (artifacts.read_json_or_none(layout.model_card) or {}).get("model")
+    name, conditions = _model_and_conditions(names, served)
+    truth, min_confidence, contains = _more_filters()
+    mistakes = artifacts.read_mistakes(layout, name)
+    shown = app_view.filter_mistakes(mistakes, conditions, truth, min_confidence, contains)
+    st.caption(f"{len(shown):,} of {len(mistakes):,} mistakes of {app_view.md_text(name)} match.")
+    if shown.empty:
+        return
+    _mistakes_table(shown)
+    _as_the_model_read_them(name if name != served else SELECTED, shown)
+
+
+def _model_and_conditions(names: list[str], served: str | None) -> tuple[str, list[str]]:
+    """The model (the served one first) and the test conditions whose mistakes are shown."""
     with st.container(horizontal=True, key="mistake_filters"):
         name = st.selectbox(
             "Model",
@@ -47,6 +64,11 @@ def page() -> None:
             key="mistakes_conditions",
             width=420,
         )
+    return name, conditions
+
+
+def _more_filters() -> tuple[str | None, float, str]:
+    """The folded filters: the true class, the least confidence, words the text contains."""
     with st.expander("More filters: true class, confidence, words"), st.container(horizontal=True):
         truth = st.selectbox(
             "True class",
@@ -59,11 +81,11 @@ def page() -> None:
             "At least this confident", 0.5, 1.0, 0.5, step=0.01, format="percent", key="mistakes_confidence", width=240
         )
         contains = st.text_input("Text contains", key="mistakes_contains", width=220)
-    mistakes = artifacts.read_mistakes(layout, name)
-    shown = app_view.filter_mistakes(mistakes, conditions, truth, min_confidence, contains)
-    st.caption(f"{len(shown):,} of {len(mistakes):,} mistakes of {app_view.md_text(name)} match.")
-    if shown.empty:
-        return
+    return truth, min_confidence, contains
+
+
+def _mistakes_table(shown: pd.DataFrame) -> None:
+    """The matching mistakes, as a table, probabilities as shown everywhere."""
     st.dataframe(
         shown.assign(
             condition=shown["condition"].map(lambda c: CONDITIONS.get(c, c)),
@@ -80,7 +102,10 @@ def page() -> None:
             "p_inbound": percent_column("P(inbound)"),
         },
     )
-    model_name = name if name != served else SELECTED
+
+
+def _as_the_model_read_them(model_name: str, shown: pd.DataFrame) -> None:
+    """The first mistakes with each word highlighted by how it pushed the model."""
     model = get_model(model_name)
     if model is None:
         return

@@ -13,7 +13,7 @@ from app_pages.common import NAMED, model_colour, paths, show_confusion
 from twcs_classifier import app_view, artifacts
 from twcs_classifier.compare import method_note, pair_rows
 from twcs_classifier.evaluation import CONDITIONS
-from twcs_classifier.layout import PRECISION_RECALL, ROC, reliability_plot
+from twcs_classifier.layout import PRECISION_RECALL, ROC, Layout, reliability_plot
 
 AXIS_TITLES = {
     "fpr": "False positive rate",
@@ -88,15 +88,32 @@ def page() -> None:
         return
     compare = artifacts.read_json_or_none(layout.compare_summary)
     if compare:
-        st.caption(
-            f"From `{NAMED.compare_table}`: in order of {compare['rank_by']} (the figure alone: whether a lead "
-            "means anything is for the paired tests below to say); F1 is macro-averaged; ECE is the expected "
-            "calibration error of the served probabilities (0 is perfect)."
-        )
-        st.dataframe(app_view.compare_style(app_view.compare_table(compare)), key="compare_table")
-        show_verdicts(compare)
-
+        show_ranking(compare)
     metrics = artifacts.load_metrics(layout, names)
+    show_conditions(layout, names, metrics)
+    with st.expander(
+        f"Every metric, from `{NAMED.details_file('<model>')}` (`dvc metrics show` prints the headline, "
+        f"`{NAMED.metrics_file('<model>')}`) and the seconds in `{NAMED.timing_file('<model>')}`"
+    ):
+        table = app_view.metrics_table(metrics)
+        st.dataframe(app_view.style_figures(table, by="row"), key="metrics_table")
+    show_card(layout)
+
+
+def show_ranking(compare: dict) -> None:
+    """compare's table of the models, in rank order, and its verdicts."""
+    st.caption(
+        f"From `{NAMED.compare_table}`: in order of {compare['rank_by']} (the figure alone: whether a lead "
+        "means anything is for the paired tests below to say); F1 is macro-averaged; ECE is the expected "
+        "calibration error of the served probabilities (0 is perfect)."
+    )
+    st.dataframe(app_view.compare_style(app_view.compare_table(compare)), key="compare_table")
+    show_verdicts(compare)
+
+
+def show_conditions(layout: Layout, names: list[str], metrics: dict) -> None:
+    """One tab per test condition: reliability, ROC and precision-recall (random split), and
+    every model's confusion matrix."""
     st.subheader("By test condition", anchor=False)
     st.caption(
         f"Reliability from `{NAMED.plot_file('<model>', reliability_plot('<condition>'))}`: per confidence bin, "
@@ -125,13 +142,9 @@ def page() -> None:
                 )
             show_matrices(metrics, condition)
 
-    with st.expander(
-        f"Every metric, from `{NAMED.details_file('<model>')}` (`dvc metrics show` prints the headline, "
-        f"`{NAMED.metrics_file('<model>')}`) and the seconds in `{NAMED.timing_file('<model>')}`"
-    ):
-        table = app_view.metrics_table(metrics)
-        st.dataframe(app_view.style_figures(table, by="row"), key="metrics_table")
 
+def show_card(layout: Layout) -> None:
+    """The card of the model select installed: a summary, and the whole card folded."""
     st.subheader("The selected model's card", anchor=False)
     card = artifacts.read_json_or_none(layout.model_card)
     if card is None:

@@ -23,6 +23,9 @@ from pathlib import Path
 
 import yaml
 
+from twcs_classifier.layout import PARAMS_FILE
+from twcs_classifier.params import load_params
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -34,12 +37,12 @@ def dvc(root: Path, *args: str) -> tuple[float, str]:
 
 
 def set_param(root: Path, path: list[str], value: object) -> None:
-    params = yaml.safe_load((root / "params.yaml").read_text())
+    params = yaml.safe_load((root / PARAMS_FILE).read_text())  # rewritten as the user would edit it
     node = params
     for key in path[:-1]:
         node = node[key]
     node[path[-1]] = value
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    (root / PARAMS_FILE).write_text(yaml.safe_dump(params, sort_keys=False))
 
 
 def main() -> None:
@@ -58,7 +61,7 @@ def main() -> None:
             f"no-op dvc repro: median {statistics.median(noop):.2f} s over {args.runs} runs "
             f"(min {min(noop):.2f}, max {max(noop):.2f})"
         )
-        units = yaml.safe_load((root / "params.yaml").read_text())["models"]["gru"]["units"]
+        units = load_params(root / PARAMS_FILE).model("gru")["units"]
         set_param(root, ["models", "gru", "units"], units * 2)
         seconds, out = dvc(root, "repro")
         ran = re.findall(r"Running stage '([^']+)'", out)

@@ -89,7 +89,7 @@ def bench(directory: Path, repeat: int, warmup: int, batch_size: int) -> None:
 def batch_texts(batch_size: int) -> tuple[list[str], str]:
     """``batch_size`` real tweets of the test split when the pipeline has run here (their
     lengths vary as real traffic does), else the example tweets numbered."""
-    split = Layout().split_file("test")
+    split = Layout.find().split_file("test")
     if split.exists():
         import pandas as pd
 
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from twcs_classifier.errors import PipelineError
 
-    for directory in args.models or [Layout().selected]:
+    for directory in args.models or [Layout.find().selected]:
         try:
             bench(directory, args.repeat, args.warmup, args.batch)
         except PipelineError as err:

@@ -20,18 +20,19 @@ from pathlib import Path
 
 import numpy as np
 
+from twcs_classifier.layout import PARAMS_FILE, Layout
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--project", type=Path, default=Path(__file__).resolve().parents[1])
+    parser.add_argument("--project", type=Path, default=Layout.find(Path(__file__).resolve().parents[1]).root)
     parser.add_argument("--tweets", type=int, default=30_000)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--models", nargs="*", help="default: every model with a bucket_by_length param")
     args = parser.parse_args()
 
-    from twcs_classifier.layout import Layout
     from twcs_classifier.models import LabelledTexts, build_model
     from twcs_classifier.params import load_params
     from twcs_classifier.processed import read_processed
@@ -44,7 +45,7 @@ def main() -> None:
     frame = frames["train"].iloc[index]
     data = LabelledTexts.from_frame(frame, ids["train"].subset(index))
     tokenizer = Tokenizer.load(layout.tokenizer)
-    params = load_params(args.project / "params.yaml")
+    params = load_params(args.project / PARAMS_FILE)
     names = args.models or [name for name in params.models if "bucket_by_length" in params.model(name)]
     lengths = np.array([len(r) for r in data.encoded.rows])
 

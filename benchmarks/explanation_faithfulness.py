@@ -391,7 +391,9 @@ def report(figures: list[Figures], args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--project", type=Path, default=Path(), help="a built project (default: here)")
+    parser.add_argument(
+        "--project", type=Path, default=Layout.find().root, help="a built project (default: Layout.find())"
+    )
     parser.add_argument("--models-dir", type=Path, help="default: <project>/models")
     parser.add_argument("--data-dir", type=Path, help="default: <project>/data/processed")
     parser.add_argument("--models", nargs="*", help="model names (default: every trained model)")

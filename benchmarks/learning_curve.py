@@ -16,18 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
+from twcs_classifier.layout import PARAMS_FILE, Layout
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--project", type=Path, default=Path(__file__).resolve().parents[1])
+    parser.add_argument("--project", type=Path, default=Layout.find(Path(__file__).resolve().parents[1]).root)
     parser.add_argument("--models", nargs="*", default=["gru", "logreg"])
     parser.add_argument("--fractions", nargs="*", type=float, default=[0.125, 0.25, 0.5, 1.0])
     args = parser.parse_args()
 
     from twcs_classifier.evaluation import eval_sets, evaluate
-    from twcs_classifier.layout import Layout
     from twcs_classifier.models import LabelledTexts, build_model
     from twcs_classifier.params import load_params
     from twcs_classifier.processed import read_processed
@@ -35,7 +36,7 @@ def main() -> None:
 
     layout = Layout(args.project)
     frames, ids = read_processed(("train", "val", "test", "unseen_brands"), layout)
-    params = load_params(args.project / "params.yaml")
+    params = load_params(args.project / PARAMS_FILE)
     tokenizer = Tokenizer.load(layout.tokenizer)
     seed = params.base.seed
 

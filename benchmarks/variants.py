@@ -29,9 +29,13 @@ from pathlib import Path
 
 import yaml
 
+from twcs_classifier.layout import PARAMS_FILE, Layout
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-COLUMNS = ("val", "val_masked", "test", "test_unseen_brands", "test_masked")
+VALIDATION_MASKED = "validation_masked"
+"""The one set added to the package's (:func:`twcs_classifier.evaluation.eval_sets`): the masked
+validation texts, which a choice between variants may look at (the test conditions never choose)."""
 
 
 def parse_variant(text: str) -> dict[str, object]:
@@ -44,15 +48,14 @@ def parse_variant(text: str) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--project", type=Path, default=Path(__file__).resolve().parents[1])
+    parser.add_argument("--project", type=Path, default=Layout.find(Path(__file__).resolve().parents[1]).root)
     parser.add_argument("--model", default="gru")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2])
     parser.add_argument("--variant", action="append", default=None, help='"key=value ..." or "default"')
     parser.add_argument("--json", type=Path, help="also append one JSON line per run here")
     args = parser.parse_args()
 
-    from twcs_classifier.evaluation import EvalSet
-    from twcs_classifier.layout import Layout
+    from twcs_classifier.evaluation import EvalSet, eval_sets
     from twcs_classifier.metrics import classification_metrics
     from twcs_classifier.models import LabelledTexts, build_model
     from twcs_classifier.params import load_params
@@ -62,20 +65,18 @@ def main() -> None:
     layout = Layout(args.project)
     frames, ids = read_processed(("train", "val", "test", "unseen_brands"), layout)
     tokenizer = Tokenizer.load(layout.tokenizer)
-    base = load_params(args.project / "params.yaml").model(args.model)
+    base = load_params(args.project / PARAMS_FILE).model(args.model)
 
-    sets = {
-        "val": EvalSet.from_frame("val", frames["val"]),
-        "val_masked": EvalSet.from_frame("val_masked", frames["val"], masked=True),
-        "test": EvalSet.from_frame("test", frames["test"]),
-        "test_unseen_brands": EvalSet.from_frame("test_unseen_brands", frames["unseen_brands"]),
-        "test_masked": EvalSet.from_frame("test_masked", frames["test"], masked=True),
-    }
+    # validation, then every test condition, from the package's one list (a new condition is in)
+    validation, *conditions = eval_sets(frames["val"], frames["test"], frames["unseen_brands"])
+    masked = EvalSet.from_frame(VALIDATION_MASKED, frames["val"], masked=True)
+    sets = {data.name: data for data in (validation, masked, *conditions)}
+    columns = tuple(sets)
     print(
         f"# {args.model} variants, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.machine()}"
     )
     print("# splits: " + ", ".join(f"{k} {len(f)}" for k, f in frames.items()) + "; figures are accuracy")
-    print(f"{'variant':<44}{'seed':>5}{'epochs':>7}{'s':>7}" + "".join(f"{c:>20}" for c in COLUMNS))
+    print(f"{'variant':<44}{'seed':>5}{'epochs':>7}{'s':>7}" + "".join(f"{c:>20}" for c in columns))
     results: dict[str, list[dict[str, float]]] = {}
     for text in args.variant or ["default"]:
         overrides = parse_variant(text)
@@ -90,7 +91,7 @@ def main() -> None:
             }
             epochs = getattr(model, "epochs_trained", 0)
             results.setdefault(text, []).append(row)
-            print(f"{text:<44}{seed:>5}{epochs:>7}{seconds:>7.0f}" + "".join(f"{row[c]:>20.4f}" for c in COLUMNS))
+            print(f"{text:<44}{seed:>5}{epochs:>7}{seconds:>7.0f}" + "".join(f"{row[c]:>20.4f}" for c in columns))
             if args.json:
                 with args.json.open("a") as fh:
                     fh.write(json.dumps({"variant": text, "seed": seed, "epochs": epochs, "seconds": seconds, **row}))
@@ -98,7 +99,7 @@ def main() -> None:
     print("\n# mean ± standard deviation over the seeds")
     for text, rows in results.items():
         cells = []
-        for c in COLUMNS:
+        for c in columns:
             values = [r[c] for r in rows]
             sd = statistics.stdev(values) if len(values) > 1 else 0.0
             cells.append(f"{statistics.fmean(values):.4f} ± {sd:.4f}")

@@ -10,20 +10,20 @@ ngram_buckets).
 
 import pandas as pd
 
-from twcs_classifier.errors import run_stage
 from twcs_classifier.files import write_with
 from twcs_classifier.layout import Layout
 from twcs_classifier.params import load_params
 from twcs_classifier.processed import encode_splits, table_frame
 from twcs_classifier.sampling import SPLITS
+from twcs_classifier.stage_runner import run_stage
 from twcs_classifier.text import preprocess_many
 from twcs_classifier.tokenizer import adapt_tokenizer
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:
-    p = load_params().clean_tokenize
+    p = load_params(models=False).clean_tokenize
     frames = {name: pd.read_parquet(LAYOUT.split_file(name)) for name in SPLITS}
     tokenizer = adapt_tokenizer(
         preprocess_many(frames["train"]["text"].tolist(), p.mask),

@@ -2,23 +2,23 @@
 metrics/compare.json and metrics/compare.md.
 
 Reads each model's metrics/details/<model>.json (the figures; never the timings, which
-change on every run) and reports/predictions_<model>.parquet (every scored tweet, for the
+change on every run) and reports/predictions/<model>.parquet (every scored tweet, for the
 paired tests). Params: compare.models, compare.rank_by, compare.alpha, select.model.
 """
 
 from twcs_classifier.compare import compare, paired_tests_by_set
-from twcs_classifier.errors import run_stage
 from twcs_classifier.files import read_json, read_parquet, write_json, write_text
 from twcs_classifier.layout import Layout
 from twcs_classifier.paired import correct_by_set
 from twcs_classifier.params import load_params
 from twcs_classifier.selection import chosen_model
+from twcs_classifier.stage_runner import run_stage
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(models=False)
     names = params.compare.models
     metrics = {name: read_json(LAYOUT.details_file(name)) for name in names}
     predictions = {name: read_parquet(LAYOUT.predictions_file(name)) for name in names}

@@ -7,17 +7,17 @@ of such tweet_ids stops the stage. Params: extract.max_conflicting_share.
 
 import pyarrow.parquet as pq
 
-from twcs_classifier.errors import run_stage
 from twcs_classifier.extract import extract
 from twcs_classifier.files import write_json, write_with
 from twcs_classifier.layout import Layout
 from twcs_classifier.params import load_params
+from twcs_classifier.stage_runner import run_stage
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(models=False)
     table, report = extract(LAYOUT.raw_data, max_conflicting_share=params.extract.max_conflicting_share)
     write_with(LAYOUT.tweets, lambda tmp: pq.write_table(table, tmp))
     write_json(LAYOUT.extract_report, report)

@@ -10,15 +10,15 @@ stage removes its outputs. Params: data.raw_path.
 """
 
 from twcs_classifier.data_source import fetch_raw_data
-from twcs_classifier.errors import run_stage
 from twcs_classifier.layout import Layout
 from twcs_classifier.params import load_params
+from twcs_classifier.stage_runner import run_stage
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:
-    raw_path = load_params().data.raw_path
+    raw_path = load_params(models=False).data.raw_path
     done = fetch_raw_data(raw_path, LAYOUT)
     report = done.report
     source = report["source"] + (f"!{report['member']}" if report["member"] else "")

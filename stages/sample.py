@@ -10,17 +10,18 @@ import warnings
 
 import pandas as pd
 
-from twcs_classifier.errors import PipelineError, run_stage
+from twcs_classifier.errors import PipelineError
 from twcs_classifier.files import write_json, write_with
 from twcs_classifier.layout import Layout
 from twcs_classifier.params import load_params
 from twcs_classifier.sampling import SampleSizes, balanced_sample, choose_holdout_brands
+from twcs_classifier.stage_runner import run_stage
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:
-    params = load_params()
+    params = load_params(models=False)
     seed = params.base.seed
     p = params.sample
     sizes = SampleSizes.from_params(p.n_train, p.n_test, p.val_fraction)

@@ -5,7 +5,7 @@ Usage: python -m stages.train <model>   (a name under ``models`` in params.yaml)
 Params: base.seed, models.<model>.
 Writes models/<model>/, metrics/details/<model>.json (every number scoring gave),
 metrics/<model>.json (its headline: what `dvc metrics show` prints), plots/<model>/,
-reports/errors_<model>.csv, reports/predictions_<model>.parquet (every scored tweet's
+reports/errors_<model>.csv, reports/predictions/<model>.parquet (every scored tweet's
 probability, for compare's paired tests) and reports/timing_<model>.json (seconds; no stage
 reads them).
 """
@@ -13,16 +13,17 @@ reads them).
 import sys
 import time
 
-from twcs_classifier.errors import PipelineError, run_stage
+from twcs_classifier.errors import PipelineError
 from twcs_classifier.evaluation import eval_sets, evaluate_all, headline_metrics
 from twcs_classifier.files import atomic_dir, write_csv, write_json, write_parquet
 from twcs_classifier.layout import Layout
 from twcs_classifier.models import LabelledTexts, build_model
 from twcs_classifier.params import load_params
 from twcs_classifier.processed import read_processed
+from twcs_classifier.stage_runner import run_stage
 from twcs_classifier.tokenizer import Tokenizer
 
-LAYOUT = Layout()
+LAYOUT = Layout.find()
 
 
 def main() -> None:

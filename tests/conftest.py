@@ -113,14 +113,26 @@ def commit_all(root: Path, message: str) -> None:
     git(root, "commit", "-qm", message)
 
 
-def dvc(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the venv's dvc in ``cwd``."""
+IMPORT_PROBE = Path(__file__).resolve().parent / "import_probe"
+"""A folder with a sitecustomize.py that makes each stage record the project modules it imported."""
+
+
+def stage_imports_dir(project: Path) -> Path:
+    """Where the built project's first `dvc repro` recorded each stage's imported modules."""
+    return project.with_name(f"{project.name}_imports")
+
+
+def dvc(
+    *args: str, cwd: Path, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the venv's dvc in ``cwd`` (with ``env`` added to the environment)."""
     exe = Path(sys.executable).with_name("dvc")
     env = {
         **os.environ,
         "DVC_NO_ANALYTICS": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        **(env or {}),
     }
     proc = subprocess.run([str(exe), *args], cwd=cwd, env=env, capture_output=True, text=True)
     if check and proc.returncode != 0:
@@ -137,7 +149,10 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_repo(tmp_path_factory.mktemp("project"))
     params = yaml.safe_load((root / "params.yaml").read_text())
     (root / "params.yaml").write_text(yaml.safe_dump(_merge(params, E2E_OVERRIDES), sort_keys=False))
-    proc = dvc("repro", cwd=root)
+    imports = stage_imports_dir(root)
+    imports.mkdir()
+    python_path = os.pathsep.join(filter(None, [str(IMPORT_PROBE), os.environ.get("PYTHONPATH")]))
+    proc = dvc("repro", cwd=root, env={"PYTHONPATH": python_path, "TWCS_IMPORT_LOG": str(imports)})
     (root / "repro.log").write_text(proc.stdout + proc.stderr)
     commit_all(root, "the pipeline on the real sample")  # the baseline of dvc metrics diff and dvc exp
     return root

@@ -197,10 +197,12 @@ def test_an_edited_text_clears_the_old_result(project: Path, selected_model) -> 
 
 
 def test_the_model_is_loaded_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import app_pages.common as common
+
     st.cache_resource.clear()
     calls = []
-    original = serving.load_selected
-    monkeypatch.setattr(serving, "load_selected", lambda d=None: calls.append(d) or original(d))
+    original = common.load_model
+    monkeypatch.setattr(common, "load_model", lambda d: calls.append(d) or original(d))
     predict(open_app(), TWEET)
     predict(open_app(), "@sprintcare thanks!")  # a second session
     assert calls == [str(project / "models" / "selected")]

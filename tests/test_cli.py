@@ -18,7 +18,7 @@ import pytest
 from test_files import fifo, unix_socket
 from test_models import data
 
-from twcs_classifier import runtime, serving
+from twcs_classifier import native_logs, serving
 from twcs_classifier.__main__ import main
 from twcs_classifier.models import LabelledTexts, build_model
 
@@ -407,11 +407,11 @@ NOISE = b"I0000 00:00:1796067783.330969    3198 port.cc:153] oneDNN custom opera
     ],
 )
 def test_native_log_noise(line: bytes, level: int, noise: bool) -> None:
-    assert runtime.native_log_noise(line, level) is noise
+    assert native_logs.native_log_noise(line, level) is noise
 
 
 def test_quiet_native_logs_drops_noise_and_keeps_the_rest(capfd: pytest.CaptureFixture[str]) -> None:
-    with runtime.quiet_native_logs():
+    with native_logs.quiet_native_logs():
         os.write(2, NOISE)
         os.write(2, b"a real problem\n")
         print("a Python message", file=__import__("sys").stderr)

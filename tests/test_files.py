@@ -131,3 +131,14 @@ def test_a_directory_is_replaced_in_one_exchange_and_a_half_done_swap_is_undone(
         "b",
         "selected",
     ]
+
+
+def test_same_file_is_one_path_or_one_inode(tmp_path: Path) -> None:
+    from twcs_classifier.files import same_file
+
+    a = tmp_path / "a.csv"
+    a.write_text("x")
+    (tmp_path / "hard.csv").hardlink_to(a)
+    assert same_file(a, tmp_path / "sub" / ".." / "a.csv")
+    assert same_file(a, tmp_path / "hard.csv")
+    assert not same_file(a, tmp_path / "missing.csv") and not same_file(tmp_path / "x", tmp_path / "y")

@@ -2,8 +2,10 @@
 
 Every layout path is an out of the stage that writes it (or lies inside one); every out,
 and every data file a stage depends on, is a layout path (or a folder of them); the
-models are those of params.yaml's compare.models, which is also the train matrix, and
-compare, select and dvc.yaml's plots name each of them.
+models are those of params.yaml's compare.models, which the train matrix takes by DVC's
+templating; compare and select read folders of every model's files, and where DVC needs one
+line per model (select's model folders, the top-level plots) those lines are exactly
+compare.models.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
-from conftest import EPOCH_MODELS, MODELS, PARAMS, REPO
+from conftest import MODELS, PARAMS, REPO
 
 from twcs_classifier.evaluation import PLOTS
 from twcs_classifier.layout import CATALOG, TEMPLATES, USER_RAW_DATA, Layout, restore_hint, stage_failure_note
@@ -45,13 +47,26 @@ def _paths(entries: list, item: dict[str, str]) -> list[PurePosixPath]:
     return [PurePosixPath(re.sub(r"\$\{([^}]+)\}", lambda m: _lookup(m.group(1), item), n)) for n in names]
 
 
+def _matrix_values(values: object) -> list:
+    """A matrix key's values: a list, or ``${key}`` of params.yaml (DVC's templating)."""
+    match = re.fullmatch(r"\$\{([^}]+)\}", values) if isinstance(values, str) else None
+    if match:
+        node: object = PARAMS
+        for part in match.group(1).split("."):
+            assert isinstance(node, dict) and part in node, f"dvc.yaml uses {values}, not in params.yaml"
+            node = node[part]
+        values = node
+    assert isinstance(values, list), values
+    return values
+
+
 def dvc_stages() -> dict[str, dict[str, list[PurePosixPath]]]:
     """dvc.yaml's stages by address (``train@gru``), matrices expanded: their deps and outs."""
     out = {}
     for name, stage in DVC_YAML["stages"].items():
         matrix = stage.get("matrix", {})
         assert len(matrix) <= 1, "this test expands one-key matrices only"
-        items = [{key: value} for key, values in matrix.items() for value in values] or [{}]
+        items = [{key: value} for key, values in matrix.items() for value in _matrix_values(values)] or [{}]
         for item in items:
             address = f"{name}@{next(iter(item.values()))}" if item else name
             outs = [*stage.get("outs", []), *stage.get("metrics", []), *stage.get("plots", [])]
@@ -84,7 +99,9 @@ def within(path: PurePosixPath, folder: PurePosixPath) -> bool:
 
 
 def test_the_train_matrix_is_compare_models() -> None:
-    assert tuple(DVC_YAML["stages"]["train"]["matrix"]["model"]) == MODELS
+    """The model list is written once, in params.yaml; DVC fills the matrix in from it."""
+    assert DVC_YAML["stages"]["train"]["matrix"]["model"] == "${compare.models}"
+    assert tuple(_matrix_values(DVC_YAML["stages"]["train"]["matrix"]["model"])) == MODELS
 
 
 @pytest.mark.parametrize("stage", list(CATALOG))
@@ -121,13 +138,30 @@ def test_every_plot_in_dvc_yaml_is_a_layout_path_of_a_compared_model() -> None:
         assert any(within(path, p) for p in written), path
 
 
+def depends_on(deps: list[PurePosixPath], path: PurePosixPath) -> bool:
+    return any(within(path, dep) for dep in deps)
+
+
 def test_compare_and_select_depend_on_every_compared_model() -> None:
     stages = dvc_stages()
     for name in MODELS:
-        assert posix(LAYOUT.details_file(name)) in stages["compare"]["deps"], name
-        assert posix(LAYOUT.predictions_file(name)) in stages["compare"]["deps"], name  # the paired tests
-        assert posix(LAYOUT.details_file(name)) in stages["select"]["deps"], name
-        assert posix(LAYOUT.model_dir(name)) in stages["select"]["deps"], name
+        assert depends_on(stages["compare"]["deps"], posix(LAYOUT.details_file(name))), name
+        assert depends_on(stages["compare"]["deps"], posix(LAYOUT.predictions_file(name))), name  # paired tests
+        assert depends_on(stages["select"]["deps"], posix(LAYOUT.details_file(name))), name
+        assert depends_on(stages["select"]["deps"], posix(LAYOUT.model_dir(name))), name
+
+
+def test_the_lines_dvc_forces_per_model_are_exactly_compare_models() -> None:
+    """Where DVC needs one line per model (a folder dependency cannot hold another stage's
+    output, and top-level plots take no matrix), dvc.yaml names exactly compare.models: a model
+    added to params.yaml and missing here, or left here after leaving params.yaml, fails."""
+    models_folder = posix(LAYOUT.model_dir("x")).parent
+    select_models = {dep.name for dep in dvc_stages()["select"]["deps"] if dep.parent == models_folder}
+    assert select_models == set(MODELS)
+    plotted = {path.relative_to(posix(LAYOUT.plots)).parts[0] for path in dvc_plot_files()}
+    assert plotted == set(MODELS)
+    confusion = [title for plot in DVC_YAML["plots"] for title in plot if title.startswith("Confusion matrix")]
+    assert sorted(confusion) == sorted(f"Confusion matrix {name} (test split)" for name in MODELS)
 
 
 def test_no_stage_depends_on_the_timings_and_they_are_no_metrics() -> None:
@@ -156,9 +190,17 @@ def test_templates_name_each_entry_once() -> None:
 
 
 def test_project_dir_comes_from_the_environment_or_the_default(tmp_path: Path) -> None:
-    assert Layout.from_env(tmp_path, environ={}).root == tmp_path.resolve()
-    assert Layout.from_env("/elsewhere", environ={"TWCS_PROJECT_DIR": str(tmp_path)}).root == tmp_path
-    assert Layout.from_env(tmp_path, environ={"TWCS_PROJECT_DIR": "  "}).root == tmp_path.resolve()
+    """One way to find the project (Layout.find): DVC's root while DVC runs a stage, else
+    $TWCS_PROJECT_DIR, else the caller's default, else the working directory (kept relative)."""
+    assert Layout.find(tmp_path, environ={}).root == tmp_path.resolve()
+    assert Layout.find("/elsewhere", environ={"TWCS_PROJECT_DIR": str(tmp_path)}).root == tmp_path.resolve()
+    assert Layout.find(tmp_path, environ={"TWCS_PROJECT_DIR": "  "}).root == tmp_path.resolve()
+    under_dvc = {"DVC_STAGE": "train@gru", "DVC_ROOT": "/elsewhere", "TWCS_PROJECT_DIR": "/elsewhere"}
+    assert Layout.find(tmp_path, environ=under_dvc).root == Path()  # a stage writes where DVC runs it
+    assert Layout.find(environ={}).root == Path()
+    assert Layout.find(Path.cwd(), environ={}).root == Path()
+    assert Layout(tmp_path).served_model(environ={}) == tmp_path / "models" / "selected"
+    assert Layout(tmp_path).served_model(environ={"TWCS_MODEL_DIR": "/m/gru"}) == Path("/m/gru")
     paths = Layout(tmp_path)
     assert paths.selected == tmp_path / "models" / "selected"
     assert paths.model_dir("gru") == tmp_path / "models" / "gru"
@@ -203,7 +245,7 @@ def test_restore_hints_name_commands_that_work() -> None:
             assert (f"`dvc checkout {address}`" in hint) == (not in_git), hint
     for path in ("metrics/details/foo.json", "models/foo", "plots/foo/roc.json"):
         hint = restore_hint(REPO / path)
-        assert "train@foo, which dvc.yaml does not have: add foo to stages.train.matrix.model" in hint, hint
+        assert "train@foo, which dvc.yaml does not have: add foo to compare.models in params.yaml" in hint, hint
         assert "`dvc repro train@foo`" not in hint
     assert "outside any DVC project" in restore_hint(Path("/nonexistent/models/gru"))
 
@@ -231,21 +273,18 @@ def _model_colour_scales(node: object) -> Iterator[dict]:
             yield from _model_colour_scales(value)
 
 
-def test_every_plot_has_a_project_template_with_one_colour_per_compared_model() -> None:
-    """The templates in .dvc/plots/ colour by model with a fixed domain (so a model keeps its
-    colour in every plot): it must be compare.models (the recurrent ones for training curves)."""
-    colours: dict[str, str] = {}
+def test_every_plot_has_a_project_template_that_colours_models_without_naming_them() -> None:
+    """The templates in .dvc/plots/ colour by the model (read from the file's path) with a colour
+    scheme, never a list of model names: a new model gets a colour without editing them."""
+    names = "|".join(MODELS)
     for plot in DVC_YAML["plots"]:
         title, spec = next(iter(plot.items()))
         path = REPO / ".dvc" / "plots" / f"{spec['template']}.json"
         assert path.is_file(), f"{title}: no template {path}"
-        template = json.loads(path.read_text())
-        for scale in (c["scale"] for c in _model_colour_scales(template)):
-            assert scale["domain"] in (list(MODELS), list(EPOCH_MODELS)), (title, scale["domain"])
-            assert len(scale["range"]) == len(scale["domain"]), title
-            for model, colour in zip(scale["domain"], scale["range"]):
-                assert colours.setdefault(model, colour) == colour, f"{model} changes colour in {path.name}"
-    assert set(colours) == set(MODELS) and len(set(colours.values())) == len(MODELS)
+        text = path.read_text()
+        assert not re.search(rf'"({names})"', text), f"{path.name} names a model"
+        for colour in _model_colour_scales(json.loads(text)):
+            assert set(colour["scale"]) == {"scheme"}, (path.name, colour)
 
 
 def test_the_plots_page_is_the_project_one() -> None:

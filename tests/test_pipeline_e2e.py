@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import E2E_OVERRIDES, EPOCH_MODELS, MODELS, dvc
+from conftest import E2E_OVERRIDES, EPOCH_MODELS, MODELS, dvc, stage_imports_dir
 
 from twcs_classifier import serving
 from twcs_classifier.evaluation import headline_metrics
@@ -143,7 +143,7 @@ def test_train_outputs(built_project: Path, model: str) -> None:
     for _, group in errors.groupby("condition"):
         assert group["confidence"].is_monotonic_decreasing and len(group) <= 25
     # Every scored tweet's probability, for compare's paired tests: the metrics come from these.
-    predictions = pd.read_parquet(built_project / f"reports/predictions_{model}.parquet")
+    predictions = pd.read_parquet(built_project / f"reports/predictions/{model}.parquet")
     assert list(predictions.columns) == ["set", "tweet_id", "label", "p_inbound"]
     for split, rows in predictions.groupby("set"):
         right = ((rows["p_inbound"] >= 0.5).astype(int) == rows["label"]).mean()
@@ -363,3 +363,34 @@ def test_a_failed_select_keeps_the_served_model_and_names_the_commands_that_rest
     finally:
         details.write_text(original)
     assert ran_stages(dvc("repro", cwd=built_project).stdout) == ["fetch"]  # all as it was
+
+
+def imported_files(modules: list[str]) -> set[str]:
+    """The project files of imported modules, as dvc.yaml names them (the models package as
+    its folder; the ``stages`` package's empty ``__init__`` left out)."""
+    files = set()
+    for module in modules:
+        top, *rest = module.split(".")
+        if top == "stages":
+            files |= {f"stages/{rest[0]}.py"} if rest else set()
+        elif rest[:1] == ["models"]:
+            files.add("src/twcs_classifier/models")
+        else:
+            files.add("src/twcs_classifier/" + ("/".join(rest) + ".py" if rest else "__init__.py"))
+    return files
+
+
+def test_each_stages_code_deps_are_exactly_the_modules_it_imports(built_project: Path) -> None:
+    """Every stage recorded, at the end of its real run under `dvc repro` (lazy imports included:
+    tests/import_probe), the project modules it imported; its code deps in dvc.yaml are exactly
+    those files (a matrix stage: those of all its items), so editing a module reruns only the
+    stages that run it, and every stage that does."""
+    stages = yaml.safe_load((built_project / "dvc.yaml").read_text())["stages"]
+    imported: dict[str, set[str]] = {}
+    for log in sorted(stage_imports_dir(built_project).glob("*.txt")):
+        stage = log.stem.split("@")[0]
+        imported.setdefault(stage, set()).update(imported_files(log.read_text().split()))
+    assert set(imported) == set(stages), sorted(imported)
+    for stage, files in imported.items():
+        deps = {dep for dep in stages[stage]["deps"] if dep.startswith(("src/", "stages/"))}
+        assert deps == files, f"{stage}: undeclared {sorted(files - deps)}, never imported {sorted(deps - files)}"

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from conftest import PARAMS, REPO, commit_all, copy_repo, dvc
 
+from twcs_classifier.errors import PipelineError
 from twcs_classifier.files import sha256_file
 from twcs_classifier.layout import Layout
 
@@ -278,12 +279,14 @@ def test_a_refused_selection_leaves_the_served_model_as_it_was(tmp_path: Path) -
     assert {p.name: p.read_bytes() for p in served.iterdir()} == before
 
 
-def test_a_model_not_in_the_train_matrix_is_told_what_to_add(tmp_path: Path) -> None:
+def test_a_compared_model_not_trained_yet_is_told_the_stage_that_trains_it(tmp_path: Path) -> None:
+    """The train matrix is compare.models (``${compare.models}`` in dvc.yaml), so a model added
+    there has its stage at once: the message names it (a model missing from compare.models is
+    told to add it there: tests/test_layout.py)."""
     _fake_select_inputs(tmp_path)
     params = params_with({"models.foo": dict(PARAMS["models"]["logreg"]), "compare.models": ["gru", "foo"]})
     proc = run_stage(tmp_path, "compare", params=params)
-    assert_clean_failure(proc, "metrics/details/foo.json is missing", "add foo to stages.train.matrix.model")
-    assert "dvc repro train@foo" not in proc.stderr
+    assert_clean_failure(proc, "metrics/details/foo.json is missing", "`dvc repro train@foo`")
 
 
 # -- params: every stage validates params.yaml ------------------------------------------------------------
@@ -298,7 +301,11 @@ def test_a_model_not_in_the_train_matrix_is_told_what_to_add(tmp_path: Path) -> 
         ("sample", {"sample.n_test": 50}, "below the floor sample.min_split = 300"),
         ("clean_tokenize", {"clean_tokenize.mask": "maybe"}, "clean_tokenize.mask is 'maybe', not true or false"),
         ("compare", {"compare.rank_by": "f1_marco"}, "compare.rank_by is 'f1_marco', not one of: f1_macro"),
-        ("compare", {"select.model": "bert"}, "set select.model to one of: logreg, simple_rnn, lstm, gru, best"),
+        (
+            "compare",
+            {"select.model": "bert"},
+            f"set select.model to one of: {', '.join(PARAMS['compare']['models'])}, best",
+        ),
         ("select", {"models.gru.units": "sixty"}, "models.gru.units is 'sixty', not a whole number >= 1"),
         ("select", {"models.gru.epochs": 0}, "models.gru.epochs is 0, not a whole number >= 1"),
         ("fetch", {"data.raw_path": ...}, "data.raw_path is missing"),
@@ -391,3 +398,30 @@ def test_dvc_repro_with_raw_path_switched_away_and_back(tmp_path: Path) -> None:
     assert (root / COPY).read_text() == HEADER + ROWS
     assert json.loads(extract_report.read_text())["rows_read"] == 20
     assert "Running stage 'extract'" not in dvc("repro", "extract", cwd=root).stdout  # fetch runs, changes nothing
+
+
+def test_stages_that_train_no_model_check_the_model_sections_shape_only(tmp_path: Path) -> None:
+    """fetch, extract, sample, clean_tokenize and compare read params with ``models=False``: a
+    model's bad param stops train and select (test above), not them, and they never import the
+    model registry (so dvc.yaml need not list models/ as their dependency)."""
+    from twcs_classifier.params import validate_params
+
+    bad = params_with({"models.gru.units": "sixty"})
+    assert validate_params(bad, models=False).models["gru"]["units"] == "sixty"
+    with pytest.raises(PipelineError, match="models.gru.units is 'sixty'"):
+        validate_params(bad)
+    with pytest.raises(PipelineError, match="models.gru is 3, not a section"):
+        validate_params(params_with({"models.gru": 3}), models=False)
+    code = (
+        "import sys\nfrom twcs_classifier.params import load_params\nload_params(models=False)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('twcs_classifier.models')))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": PYTHONPATH},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -74,6 +74,14 @@ spreadsheet would run as formulas (starting with = + - @, tab or carriage return
 """
 
 
+def _model_names() -> str:
+    """The models of the project (params.yaml's compare.models), for the help text."""
+    from .layout import Layout, configured_models
+
+    names = configured_models(Layout.find().root)
+    return ", ".join(names) if names else "those under compare.models in params.yaml"
+
+
 def _load(args: argparse.Namespace):
     """The model ``--model`` names, else the one in ``--model-dir`` / ``$TWCS_MODEL_DIR`` /
     models/selected."""
@@ -155,7 +163,7 @@ def _fetch(args: argparse.Namespace) -> int:
     from .data_source import ensure_raw_data
     from .params import load_params
 
-    raw = args.path or load_params(args.params).data.raw_path
+    raw = args.path or load_params(args.params, models=False).data.raw_path
     path = ensure_raw_data(raw)
     print(f"twcs.csv is at {path}")
     return 0
@@ -164,8 +172,8 @@ def _fetch(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; any failure is printed as a message (problem, how to fix) with exit code 2
     (:func:`~twcs_classifier.errors.guarded`). TensorFlow's native log lines stay off stderr
-    (:func:`~twcs_classifier.runtime.quiet_native_logs`)."""
-    from .runtime import quiet_native_logs
+    (:func:`~twcs_classifier.native_logs.quiet_native_logs`)."""
+    from .native_logs import quiet_native_logs
 
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -185,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--model",
         metavar="NAME",
-        help="a model the pipeline trained (logreg, simple_rnn, lstm, gru) or selected (the default)",
+        help=f"a model the pipeline trained ({_model_names()}) or selected (the default)",
     )
     p.add_argument("--explain", action="store_true", help="also score each word of each text: how it pushes the label")
     p.add_argument("--csv", type=Path, help="a CSV of texts to label")

@@ -1,10 +1,12 @@
-"""What the Streamlit app (``app.py``) shows, as pure functions: no Streamlit here.
+"""What the Streamlit app (``app.py``) shows, as plain functions: no Streamlit here.
 
 The app wires widgets to these functions, to :mod:`twcs_classifier.serving` (predictions,
 the CSV input) and to :mod:`twcs_classifier.artifacts` (what the pipeline wrote), so
 everything that decides *what* the page shows (the example tweets, the highlighted
-words, the metrics table, the curves, the confusion matrix, the card) is plain Python
-that tests call with tiny inputs.
+words, the metrics table, the curves, the confusion matrix, the card) is Python that tests
+call with tiny inputs. All of them compute from their arguments alone except
+:func:`load_curves`, which reads the models' plot files through
+:func:`~twcs_classifier.artifacts.read_plot`.
 """
 
 from __future__ import annotations

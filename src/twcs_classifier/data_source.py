@@ -5,7 +5,6 @@ the user's ``data.raw_path``); and make the pipeline's own, separate copy of it
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from typing import IO, Any
 
 from .errors import PipelineError
 from .extract import check_twcs, twcs_member
-from .files import atomic_path, read_json_or_none, sha256_file, write_json
+from .files import atomic_path, read_json_or_none, same_file, sha256_file, write_json
 from .layout import USER_RAW_DATA, Layout
 
 KAGGLE_DATASET = "thoughtvector/customer-support-on-twitter"
@@ -97,15 +96,6 @@ def ensure_raw_data(
     return raw_path
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def _copy_hashing(source: IO[bytes], target: Path) -> tuple[str, int]:
     """Copy a stream to ``target``; the sha256 and the size of what was copied."""
     digest, size = hashlib.sha256(), 0
@@ -157,7 +147,7 @@ def fetch_raw_data(
     """
     raw_path, target = Path(raw_path), layout.raw_data
     for own in (target, layout.fetch_report):
-        if _same_file(raw_path, own):
+        if same_file(raw_path, own):
             raise PipelineError(
                 f"data.raw_path is {raw_path}, the pipeline's own copy, which the fetch stage writes",
                 f"set data.raw_path to your twcs.csv (e.g. {USER_RAW_DATA}, where `python -m twcs_classifier "
@@ -175,7 +165,7 @@ def fetch_raw_data(
                 f"{raw_path} is not here; the pipeline's copy of it ({target}, sha256 {copy_sha[:12]}…, checked) "
                 "is kept. Put the file back to fetch it again.",
             )
-        if not _same_file(raw_path, layout.user_raw_data):
+        if not same_file(raw_path, layout.user_raw_data):
             raise PipelineError(
                 f"data.raw_path is {raw_path}, which does not exist",
                 f"correct data.raw_path in params.yaml, or set it to {USER_RAW_DATA} and run "

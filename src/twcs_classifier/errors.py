@@ -2,7 +2,8 @@
 
 Every error names the problem *and* what to do about it. :func:`guarded` runs a stage's
 or the CLI's main function and turns any failure into that message on stderr and exit
-code 2, never a traceback (``TWCS_DEBUG=1`` prints the traceback too).
+code 2, never a traceback (``TWCS_DEBUG=1`` prints the traceback too). A leaf module: it
+imports nothing of the project (the stages' runner is :mod:`twcs_classifier.stage_runner`).
 """
 
 from __future__ import annotations
@@ -93,22 +94,3 @@ def guarded(main: Callable[[], Any], memory_fix: str = STAGE_MEMORY_FIX) -> int:
         print(f"error: {as_pipeline_error(err, memory_fix)}", file=sys.stderr)
         return EXIT_ERROR
     return result if isinstance(result, int) else 0
-
-
-def run_stage(main: Callable[[], None]) -> None:
-    """Run a stage's ``main`` through :func:`guarded` and exit with its code. Under DVC (which
-    removes a stage's outputs, all but the persistent ones, before running it) a failure also
-    says how to get the outputs of the last good run back: ``dvc checkout`` for those in DVC's
-    cache, ``git checkout`` for those kept in git
-    (:func:`~twcs_classifier.layout.stage_failure_note`). TensorFlow's native log noise is
-    kept off stderr, as in the CLI."""
-    from .layout import stage_failure_note
-    from .runtime import quiet_native_logs
-
-    with quiet_native_logs():
-        code = guarded(main)
-    stage = os.environ.get("DVC_STAGE")
-    note = stage_failure_note(stage) if code and stage else None
-    if note:
-        print(f"note: {note}", file=sys.stderr)
-    sys.exit(code)

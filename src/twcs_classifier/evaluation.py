@@ -55,7 +55,7 @@ metrics diff`` and ``dvc exp show``; the rest (precision, recall, per class, con
 the calibration error before scaling) stays in the details file."""
 
 PREDICTION_COLUMNS: tuple[str, ...] = ("set", "tweet_id", "label", "p_inbound")
-"""The columns of ``reports/predictions_<model>.parquet``: one row per tweet of every scored
+"""The columns of ``reports/predictions/<model>.parquet``: one row per tweet of every scored
 set (its name, the tweet, the true label, the served inbound probability)."""
 
 ERRORS_PER_CONDITION = 25

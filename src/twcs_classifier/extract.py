@@ -13,6 +13,7 @@ import os
 import re
 import zipfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -241,38 +242,8 @@ def read_twcs(
     """
     stream, described = open_source(path)
     report = ExtractReport(source=described)
-
-    def on_invalid(row: Any) -> str:
-        swallowed = len(re.findall(_RECORD_START_RE, row.text or ""))
-        report.dropped_unparseable += 1
-        report.rows_read += 1 + swallowed
-        report.dropped_quote_error += swallowed
-        if len(report.unparseable_examples) < 5:
-            where = f"line {row.number}: " if row.number is not None else ""
-            report.unparseable_examples.append(f"{where}{row.text[:120]!r}")
-        return "skip"
-
-    read_opts = pacsv.ReadOptions(block_size=block_size, use_threads=True)
-    parse_opts = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid)
-    convert_opts = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in REQUIRED_COLUMNS},
-        strings_can_be_null=False,
-    )
-    tables: list[pa.Table] = []
     with stream:
-        try:
-            reader = pacsv.open_csv(
-                stream, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts
-            )
-        except pa.ArrowInvalid as err:
-            raise _arrow_error(described, err) from None
-        check_header(described, reader.schema.names)
-        try:
-            for batch in reader:
-                tables.append(_clean_batch(batch, report))
-        except pa.ArrowInvalid as err:
-            raise _arrow_error(described, err) from None
-
+        tables = _read_batches(stream, described, report, block_size)
     if not tables and not report.rows_read:
         raise _no_rows(described)
     if not tables:
@@ -284,6 +255,42 @@ def read_twcs(
     if table.num_rows == 0:
         raise _nothing_usable(described, report)
     return table, report
+
+
+def _invalid_row_counter(report: ExtractReport) -> Callable[[Any], str]:
+    """pyarrow's handler of an unparseable row: count it (and the records a stray quote ran into
+    it), keep a few examples, and skip it."""
+
+    def on_invalid(row: Any) -> str:
+        swallowed = len(re.findall(_RECORD_START_RE, row.text or ""))
+        report.dropped_unparseable += 1
+        report.rows_read += 1 + swallowed
+        report.dropped_quote_error += swallowed
+        if len(report.unparseable_examples) < 5:
+            where = f"line {row.number}: " if row.number is not None else ""
+            report.unparseable_examples.append(f"{where}{row.text[:120]!r}")
+        return "skip"
+
+    return on_invalid
+
+
+def _read_batches(stream: Any, described: str, report: ExtractReport, block_size: int) -> list[pa.Table]:
+    """Stream the CSV in blocks: check its header, then clean each batch (:func:`_clean_batch`)."""
+    read_opts = pacsv.ReadOptions(block_size=block_size, use_threads=True)
+    parse_opts = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=_invalid_row_counter(report))
+    convert_opts = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in REQUIRED_COLUMNS},
+        strings_can_be_null=False,
+    )
+    try:
+        reader = pacsv.open_csv(stream, read_options=read_opts, parse_options=parse_opts, convert_options=convert_opts)
+    except pa.ArrowInvalid as err:
+        raise _arrow_error(described, err) from None
+    check_header(described, reader.schema.names)
+    try:
+        return [_clean_batch(batch, report) for batch in reader]
+    except pa.ArrowInvalid as err:
+        raise _arrow_error(described, err) from None
 
 
 def check_header(described: str, names: list[str]) -> None:

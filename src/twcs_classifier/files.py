@@ -276,6 +276,17 @@ def read_json_or_none(path: str | os.PathLike[str]) -> Any:
         return None
 
 
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same path once resolved, or two names of one
+    existing file (a hard link, a bind mount, a case-insensitive disk)."""
+    if Path(a).resolve() == Path(b).resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either is missing or unreadable: not one file
+        return False
+
+
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """The sha256 of a file's bytes, as hex (read in blocks: any size in little memory)."""
     digest = hashlib.sha256()

@@ -8,7 +8,6 @@ user's CSV is :mod:`twcs_classifier.serving`'s. Blank texts (nothing left after 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,14 +75,14 @@ def shown_probability(p: Any, decimals: int = SHOWN_DECIMALS) -> Any:
 
 def load_selected(directory: str | Path | None = None) -> TextClassifier:
     """Load ``models/selected`` (or ``directory``); explain how to build it if absent."""
-    directory = Path(directory or os.environ.get("TWCS_MODEL_DIR", Layout().selected))
+    directory = Path(directory or Layout.find().served_model())
     return load_model(directory)
 
 
 def load_named(name: str, layout: Layout | None = None) -> TextClassifier:
     """Model ``name`` of the project: ``selected`` (what the select stage installed) or any
     model the pipeline trained (``models/<name>``); an unknown name is told the ones there are."""
-    layout = layout or Layout()
+    layout = layout or Layout.find()
     directory = layout.model_dir(name)
     if not (directory / META_FILE).is_file():
         from .artifacts import trained_models

@@ -5,7 +5,8 @@ for serving, the CLI and the app that read them.
 relative to the project root (``{split}``, ``{model}`` and ``{plot}`` are filled in);
 ``tests/test_layout.py`` checks each against the stage's outs in dvc.yaml. Code asks a
 :class:`Layout` for a path and never spells one out. The list of models is not here: it
-is ``compare.models`` in params.yaml (and the train stage's matrix in dvc.yaml).
+is ``compare.models`` in params.yaml, which the train stage's matrix in dvc.yaml takes
+(``model: ${compare.models}``).
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ from typing import Any
 import yaml
 
 PROJECT_ENV = "TWCS_PROJECT_DIR"
-"""Environment variable naming the project directory the app reads (default: the directory
-of ``app.py``)."""
+"""Environment variable naming the project directory (see :meth:`Layout.find`)."""
+
+DVC_STAGE_ENV = "DVC_STAGE"
+"""Set by DVC for a stage's command (the stage's name); DVC runs it in the project's root."""
+
+MODEL_ENV = "TWCS_MODEL_DIR"
+"""Environment variable naming the saved model the CLI serves by default (see :meth:`Layout.served_model`)."""
 
 PARAMS_FILE = "params.yaml"
 """Every knob of the pipeline; ``compare.models`` lists the models."""
@@ -77,7 +83,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "plot": "plots/{model}/{plot}.json",
         "training_log": "plots/{model}/training",
         "errors": "reports/errors_{model}.csv",
-        "predictions": "reports/predictions_{model}.parquet",
+        "predictions": "reports/predictions/{model}.parquet",
     },
     "compare": {
         "compare_summary": "metrics/compare.json",
@@ -102,11 +108,31 @@ class Layout:
     root: Path = Path()
 
     @classmethod
-    def from_env(cls, default: str | Path, environ: Mapping[str, str] | None = None) -> Layout:
-        """The project in ``$TWCS_PROJECT_DIR`` if set and not blank, else in ``default``."""
+    def find(cls, default: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Layout:
+        """The project, found the one way the stages, the CLI, the app and the benchmarks use:
+        the working directory when DVC runs a stage (``$DVC_STAGE`` is set: DVC runs it in the
+        project's root, a temporary copy for ``dvc exp run --temp``, whatever else is set; its
+        ``$DVC_ROOT`` may name the repository the experiment was started from); else
+        ``$TWCS_PROJECT_DIR`` if set and not blank; else ``default`` (the app passes its own
+        folder); else the working directory. The working directory is kept relative
+        (``Path()``), so the paths in messages read as the user types them."""
         env = os.environ if environ is None else environ
         chosen = (env.get(PROJECT_ENV) or "").strip()
-        return cls(Path(chosen or default).expanduser().resolve())
+        if env.get(DVC_STAGE_ENV):
+            root = Path()
+        elif chosen:
+            root = Path(chosen).expanduser()
+        else:
+            root = Path(default if default is not None else ".")
+        root = root.resolve()
+        return cls(Path() if root == Path.cwd().resolve() else root)
+
+    def served_model(self, environ: Mapping[str, str] | None = None) -> Path:
+        """The saved model served by default: ``$TWCS_MODEL_DIR`` if set and not blank (a model
+        anywhere), else this project's ``models/selected``."""
+        env = os.environ if environ is None else environ
+        chosen = (env.get(MODEL_ENV) or "").strip()
+        return Path(chosen).expanduser() if chosen else self.selected
 
     def path(self, entry: str, **fields: str) -> Path:
         """The path of catalog ``entry`` with its ``{split}``/``{model}``/``{plot}`` filled in."""
@@ -289,13 +315,55 @@ def _read_stages(root: Path) -> dict[str, Any]:
     return stages if isinstance(stages, dict) else {}
 
 
+_PARAM_REF = re.compile(r"\$\{\s*([\w.]+)\s*\}")
+"""A whole value of dvc.yaml taken from params.yaml by DVC's templating (``${compare.models}``)."""
+
+
+def _param(root: Path, key: str) -> Any:
+    """The value of ``key`` (dotted) in ``root``'s params.yaml, or ``None``."""
+    try:
+        node: Any = yaml.safe_load((root / PARAMS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def configured_models(root: str | Path = ".") -> list[str]:
+    """The project's models: ``compare.models`` in ``root``'s params.yaml, the one list the
+    train matrix, compare, select, the CLI's help and the app take (none if unreadable)."""
+    models = _param(Path(root), "compare.models")
+    return [str(name) for name in models] if isinstance(models, list) else []
+
+
+def _matrix_values(root: Path, values: Any) -> list[Any]:
+    """A matrix key's values: a list, or ``${key}`` naming a list in params.yaml (as DVC fills it in)."""
+    match = _PARAM_REF.fullmatch(values.strip()) if isinstance(values, str) else None
+    if match:
+        values = _param(root, match.group(1))
+    return list(values) if isinstance(values, list) else []
+
+
+def _matrix_source(stage: Mapping[str, Any], key: str) -> str:
+    """Where the values of matrix ``key`` of ``stage`` are written: a params.yaml key, or dvc.yaml."""
+    values = (stage.get("matrix") or {}).get(key)
+    match = _PARAM_REF.fullmatch(values.strip()) if isinstance(values, str) else None
+    return f"{match.group(1)} in {PARAMS_FILE}" if match else f"the matrix's {key} list in {DVC_FILE}"
+
+
 def pipeline_outputs(root: str | Path = ".") -> list[StageOutput]:
     """Every output (``outs``, ``metrics``, ``plots``) of every stage in ``root``'s dvc.yaml,
-    matrices expanded (``train@gru``); none when there is no readable dvc.yaml."""
+    matrices expanded (``train@gru``, the values taken from params.yaml where dvc.yaml says
+    ``${...}``); none when there is no readable dvc.yaml."""
     out = []
     for name, stage in _read_stages(Path(root)).items():
         matrix = stage.get("matrix") or {}
-        items = [{key: value} for key, values in matrix.items() for value in values] if len(matrix) == 1 else [{}]
+        items = (
+            [{key: value} for key, values in matrix.items() for value in _matrix_values(Path(root), values)]
+            if len(matrix) == 1
+            else [{}]
+        )
         for item in items:
             address = f"{name}@{next(iter(item.values()))}" if item else name
             for path, options in _entries(stage):
@@ -335,8 +403,8 @@ def _missing_matrix_item(root: Path, rel: PurePosixPath) -> str | None:
                 key, value = keys[0], match.group(keys[0])
                 return (
                     f"{rel} is written by the stage {name}@{value}, which {DVC_FILE} does not have: add {value} to "
-                    f"stages.{name}.matrix.{key} in {DVC_FILE} (and its outputs to the deps of the stages that read "
-                    f"the other {key}s' outputs, such as compare and select), then run `dvc repro`"
+                    f"{_matrix_source(stage, key)} (and where {DVC_FILE} lists every {key} one by one: select's "
+                    f"deps and the plots), then run `dvc repro`"
                 )
     return None
 
@@ -403,12 +471,15 @@ __all__ = [
     "PARAMS_FILE",
     "PRECISION_RECALL",
     "PROJECT_ENV",
+    "DVC_STAGE_ENV",
+    "MODEL_ENV",
     "ROC",
     "SELECTED",
     "StageOutput",
     "TEMPLATES",
     "USER_RAW_DATA",
     "Layout",
+    "configured_models",
     "pipeline_outputs",
     "project_of",
     "reliability_plot",

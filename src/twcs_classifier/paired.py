@@ -140,7 +140,7 @@ def pair_of(name: str, other: str, tests: Sequence[PairTest]) -> PairTest:
 # -- per-tweet predictions -------------------------------------------------------------------------
 def correct_by_set(predictions: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, np.ndarray]]:
     """For each scored set, each model's right (True) or wrong on every tweet, from the
-    models' ``reports/predictions_<model>.parquet``; a model scored on other tweets (or other
+    models' ``reports/predictions/<model>.parquet``; a model scored on other tweets (or other
     labels) than the first is a :class:`PipelineError`."""
     names = list(predictions)
     if not names:

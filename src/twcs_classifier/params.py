@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 from .errors import PipelineError
 from .layout import PARAMS_FILE
 from .schema import STRICT, allowed_values, describe_error, params_error, params_schema, validate_section
+from .split_sizes import SampleSizes
 
 SELECT_BEST = "best"
 """``select.model: best`` serves the first compared model (compare.models order, simplest first) that no
@@ -148,13 +149,15 @@ def read_params_file(path: str | os.PathLike[str] = PARAMS_FILE) -> dict[str, An
     return data
 
 
-def load_params(path: str | os.PathLike[str] = PARAMS_FILE) -> Params:
+def load_params(path: str | os.PathLike[str] = PARAMS_FILE, *, models: bool = True) -> Params:
     """Read and validate ``params.yaml``; any problem is one :class:`PipelineError` naming
-    every bad key and the values it allows."""
-    return validate_params(read_params_file(path), source=str(path))
+    every bad key and the values it allows. ``models=False`` (the stages that train no model)
+    checks each ``models.<name>`` section's shape only, not its params against its class, so
+    such a stage never imports the model registry and its code deps in dvc.yaml stay its own."""
+    return validate_params(read_params_file(path), source=str(path), models=models)
 
 
-def validate_params(data: Mapping[str, Any], source: str = PARAMS_FILE) -> Params:
+def validate_params(data: Mapping[str, Any], source: str = PARAMS_FILE, *, models: bool = True) -> Params:
     """Validate params given as plain data (see :func:`load_params`)."""
     problems: list[tuple[str, str]] = []
     try:
@@ -162,10 +165,11 @@ def validate_params(data: Mapping[str, Any], source: str = PARAMS_FILE) -> Param
     except ValidationError as err:
         problems += [describe_error(e, Params) for e in err.errors() if e["loc"][:1] != ("models",)]
         params = None
-    models, model_problems = _validate_models(data.get("models"))
+    check = _validate_models if models else _model_sections
+    models_, model_problems = check(data.get("models"))
     problems += model_problems
     if params is not None and not model_problems:
-        params = params.model_copy(update={"models": models})
+        params = params.model_copy(update={"models": models_})
         problems += _cross_checks(params)
     if problems:
         raise params_error(source, problems)
@@ -173,9 +177,8 @@ def validate_params(data: Mapping[str, Any], source: str = PARAMS_FILE) -> Param
     return params
 
 
-def _validate_models(section: Any) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
-    from .models import known_kinds, model_class
-
+def _model_sections(section: Any) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
+    """``models`` as a mapping of sections, unchecked against the model classes."""
     if not isinstance(section, Mapping) or not section:
         return {}, [("models is missing or empty", "add a models section with one entry per model (see the README)")]
     out: dict[str, dict[str, Any]] = {}
@@ -184,7 +187,18 @@ def _validate_models(section: Any) -> tuple[dict[str, dict[str, Any]], list[tupl
         key = f"models.{name}"
         if not isinstance(values, Mapping):
             problems.append((f"{key} is {values!r}, not a section", f"give {key} its params, starting with kind"))
-            continue
+        else:
+            out[str(name)] = dict(values)
+    return out, problems
+
+
+def _validate_models(section: Any) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
+    from .models import known_kinds, model_class
+
+    sections, problems = _model_sections(section)
+    out: dict[str, dict[str, Any]] = {}
+    for name, values in sections.items():
+        key = f"models.{name}"
         kind = values.get("kind")
         if kind not in known_kinds():
             problems.append(
@@ -201,8 +215,6 @@ def _validate_models(section: Any) -> tuple[dict[str, dict[str, Any]], list[tupl
 
 def _cross_checks(params: Params) -> list[tuple[str, str]]:
     """What single keys cannot say: names that must exist, and split sizes above the floor."""
-    from .sampling import SampleSizes
-
     problems = []
     missing = [m for m in params.compare.models if m not in params.models]
     if missing:

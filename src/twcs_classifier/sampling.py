@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import PipelineError
+from .split_sizes import SampleSizes
 from .text import normalise
 
 SPLITS: tuple[str, ...] = ("test", "val", "unseen_brands", "train")
@@ -29,30 +29,6 @@ RANDOM_SPLITS: tuple[str, ...] = ("test", "val", "train")
 
 SPLIT_COLUMNS: tuple[str, ...] = ("tweet_id", "conversation_id", "company", "author_id", "text", "label")
 """Columns of every split file; ``label`` is 1 for inbound (customer), 0 for outbound."""
-
-
-@dataclass(frozen=True)
-class SampleSizes:
-    """How many tweets each split should hold (half of each class)."""
-
-    train: int
-    val: int
-    test: int
-    unseen_brands: int = 0
-
-    @classmethod
-    def from_params(cls, n_train: int, n_test: int, val_fraction: float) -> SampleSizes:
-        """Carve ``val_fraction`` of ``n_train`` off as the validation split."""
-        if n_train < 2 or n_test < 2:
-            raise ValueError("sample.n_train and sample.n_test must each be at least 2")
-        if not 0.0 < val_fraction < 1.0:
-            raise ValueError(f"sample.val_fraction must be between 0 and 1, got {val_fraction}")
-        n_val = max(2, int(round(n_train * val_fraction)))
-        return cls(train=n_train - n_val, val=n_val, test=n_test, unseen_brands=n_test)
-
-    def as_dict(self) -> dict[str, int]:
-        """Sizes by split name."""
-        return {"train": self.train, "val": self.val, "test": self.test, "unseen_brands": self.unseen_brands}
 
 
 def choose_holdout_brands(
@@ -161,9 +137,37 @@ def balanced_sample(
     """
     pool = allocate_conversations(tweets, sizes, seed, holdout_brands)
     rng = np.random.default_rng(seed + 1)
-
-    texts = tweets["text"].to_numpy()
     inbound = tweets["inbound"].to_numpy()
+    chosen, duplicates = _draw_rows(pool, tweets["text"].to_numpy(), inbound, sizes, rng)
+    out: dict[str, pd.DataFrame] = {}
+    actual: dict[str, dict[str, int]] = {}
+    warn: list[str] = []
+    for split in SPLITS:
+        out[split], actual[split], shortfall = _balanced_split(tweets, split, chosen[split], sizes, rng)
+        if shortfall and (split != "unseen_brands" or holdout_brands):
+            warn.append(shortfall)
+    _check_floor(tweets, inbound, sizes, actual, holdout_brands, min_split, duplicates)
+    for message in warn:
+        warnings.warn(message, stacklevel=2)
+    report = {
+        "seed": seed,
+        "holdout_brands": sorted(holdout_brands),
+        "requested": sizes.as_dict(),
+        "min_split": min_split,
+        "actual": actual,
+        "skipped_duplicate_text": duplicates,
+        "rows_available": int(len(tweets)),
+        "warnings": warn,
+        "checks": split_checks(out, holdout_brands),
+    }
+    return out, report
+
+
+def _draw_rows(
+    pool: np.ndarray, texts: np.ndarray, inbound: np.ndarray, sizes: SampleSizes, rng: np.random.Generator
+) -> tuple[dict[str, dict[int, np.ndarray]], int]:
+    """Each split's rows of each class (1 inbound, 0 outbound), up to half its size, in a seeded
+    order, skipping any text (normalised) already drawn; and how many were skipped so."""
     seen: set[str] = set()
     duplicates = 0
     chosen: dict[str, dict[int, np.ndarray]] = {}
@@ -184,67 +188,65 @@ def balanced_sample(
                 seen.add(key)
                 keep.append(int(i))
             chosen[split][label] = np.array(keep, dtype=np.int64)
+    return chosen, duplicates
 
-    out: dict[str, pd.DataFrame] = {}
-    warn: list[str] = []
-    actual: dict[str, dict[str, int]] = {}
-    for split in SPLITS:
-        k = min(len(chosen[split][0]), len(chosen[split][1]))
-        if 2 * k < getattr(sizes, split) and (split != "unseen_brands" or holdout_brands):
-            warn.append(
-                f"{split}: asked for {getattr(sizes, split)} tweets, the data hold {2 * k} "
-                f"balanced ({len(chosen[split][1])} inbound, {len(chosen[split][0])} outbound available)"
-            )
-        rows = np.concatenate([chosen[split][1][:k], chosen[split][0][:k]])
-        rows = rows[rng.permutation(len(rows))]
-        frame = tweets.iloc[rows]
-        split_df = pd.DataFrame(
-            {
-                "tweet_id": frame["tweet_id"].to_numpy(),
-                "conversation_id": frame["conversation_id"].to_numpy(),
-                "company": frame["company"].to_numpy(),
-                "author_id": frame["author_id"].to_numpy(),
-                "text": frame["text"].to_numpy(),
-                "label": frame["inbound"].to_numpy().astype(np.int8),
-            }
-        )
-        out[split] = split_df.reset_index(drop=True)
-        actual[split] = {
-            "n": 2 * k,
-            "inbound": k,
-            "outbound": k,
-            "conversations": int(split_df["conversation_id"].nunique()),
+
+def _balanced_split(
+    tweets: pd.DataFrame, split: str, rows_by_label: dict[int, np.ndarray], sizes: SampleSizes, rng: np.random.Generator
+) -> tuple[pd.DataFrame, dict[str, int], str | None]:
+    """One split: as many rows of each class as the scarcer has, shuffled; its sizes; and a
+    warning when it holds fewer tweets than asked."""
+    k = min(len(rows_by_label[0]), len(rows_by_label[1]))
+    asked = getattr(sizes, split)
+    shortfall = (
+        f"{split}: asked for {asked} tweets, the data hold {2 * k} "
+        f"balanced ({len(rows_by_label[1])} inbound, {len(rows_by_label[0])} outbound available)"
+        if 2 * k < asked
+        else None
+    )
+    rows = np.concatenate([rows_by_label[1][:k], rows_by_label[0][:k]])
+    frame = tweets.iloc[rows[rng.permutation(len(rows))]]
+    split_df = pd.DataFrame(
+        {
+            "tweet_id": frame["tweet_id"].to_numpy(),
+            "conversation_id": frame["conversation_id"].to_numpy(),
+            "company": frame["company"].to_numpy(),
+            "author_id": frame["author_id"].to_numpy(),
+            "text": frame["text"].to_numpy(),
+            "label": frame["inbound"].to_numpy().astype(np.int8),
         }
+    )
+    counts = {"n": 2 * k, "inbound": k, "outbound": k, "conversations": int(split_df["conversation_id"].nunique())}
+    return split_df.reset_index(drop=True), counts, shortfall
 
+
+def _check_floor(
+    tweets: pd.DataFrame,
+    inbound: np.ndarray,
+    sizes: SampleSizes,
+    actual: dict[str, dict[str, int]],
+    holdout_brands: Sequence[str],
+    min_split: int,
+    duplicates: int,
+) -> None:
+    """Stop when a split that must be filled (train, validation, test, and the unseen-brand one
+    when brands are held out) holds fewer than ``min_split`` tweets, saying what to lower."""
     floored = [*RANDOM_SPLITS, "unseen_brands"] if holdout_brands else list(RANDOM_SPLITS)
     small = [split for split in floored if actual[split]["n"] < min_split]
-    if small:
-        outside = ~tweets["company"].isin(list(holdout_brands)).to_numpy()
-        balanced = 2 * min(int((inbound & outside).sum()), int((~inbound & outside).sum()))
-        raise PipelineError(
-            "too few tweets for "
-            + ", ".join(f"the {s} split ({actual[s]['n']} of {getattr(sizes, s)} asked)" for s in small)
-            + f": below the floor sample.min_split = {min_split}. The data hold {len(tweets)} tweets, at most "
-            f"{balanced} balanced outside the held-out brands (before {duplicates} duplicate texts are skipped); "
-            "the test split is filled first, then validation, and train takes the rest",
-            "lower sample.n_test and sample.n_train to fit the data (or give more data, the full twcs.csv); "
-            + ("hold out brands with more tweets, or fewer; " if "unseen_brands" in small else "")
-            + "or lower sample.min_split",
-        )
-    for message in warn:
-        warnings.warn(message, stacklevel=2)
-    report = {
-        "seed": seed,
-        "holdout_brands": sorted(holdout_brands),
-        "requested": sizes.as_dict(),
-        "min_split": min_split,
-        "actual": actual,
-        "skipped_duplicate_text": duplicates,
-        "rows_available": int(len(tweets)),
-        "warnings": warn,
-        "checks": split_checks(out, holdout_brands),
-    }
-    return out, report
+    if not small:
+        return
+    outside = ~tweets["company"].isin(list(holdout_brands)).to_numpy()
+    balanced = 2 * min(int((inbound & outside).sum()), int((~inbound & outside).sum()))
+    raise PipelineError(
+        "too few tweets for "
+        + ", ".join(f"the {s} split ({actual[s]['n']} of {getattr(sizes, s)} asked)" for s in small)
+        + f": below the floor sample.min_split = {min_split}. The data hold {len(tweets)} tweets, at most "
+        f"{balanced} balanced outside the held-out brands (before {duplicates} duplicate texts are skipped); "
+        "the test split is filled first, then validation, and train takes the rest",
+        "lower sample.n_test and sample.n_train to fit the data (or give more data, the full twcs.csv); "
+        + ("hold out brands with more tweets, or fewer; " if "unseen_brands" in small else "")
+        + "or lower sample.min_split",
+    )
 
 
 def split_checks(splits: dict[str, pd.DataFrame], holdout_brands: Sequence[str] = ()) -> dict[str, bool]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import re
 import stat
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ import pandas as pd
 
 from . import LABELS
 from .errors import PipelineError, os_error
-from .files import check_output_path, file_kind, to_csv_bytes, write_with
+from .files import check_output_path, file_kind, same_file, to_csv_bytes, write_with
 from .inference import (
     MAX_TEXT_CHARS,
     SHOWN_DECIMALS,
@@ -362,15 +361,6 @@ def predict_dataframe(
     return LabelledTable(out, names, counts)
 
 
-def _same_path(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 GUESS: Any = object()
 """``label_column`` not given: :func:`default_label_column` picks it."""
 
@@ -392,7 +382,7 @@ def predict_csv(
     of the labels and, when the file has a label column (``label_column``, by default the one
     :func:`default_label_column` finds), how right they are (:func:`score_summary`)."""
     in_path, out_path = Path(in_path), Path(out_path)
-    if _same_path(in_path, out_path):
+    if same_file(in_path, out_path):
         raise PipelineError(
             f"--out {out_path} is the input file", "write the labelled CSV to another file; the input is kept as it is"
         )
