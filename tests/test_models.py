@@ -405,6 +405,25 @@ def test_a_model_card_of_the_served_pair_names_the_runtime(saved_gru) -> None:
     assert set(meta["files"]) == {"model.onnx", "tokenizer.json"}
 
 
+def test_a_kind_is_found_by_its_module_name_without_importing_it() -> None:
+    import json
+    import subprocess
+    import sys
+
+    from twcs_classifier.models import _declares_kind, known_kinds
+
+    assert known_kinds() == ("logreg", "recurrent")
+    assert _declares_kind('class CNN(KerasClassifier):\n    kind: ClassVar[str] = "cnn"\n', "cnn")
+    assert _declares_kind('class CNN:\n    kind = "cnn"\n', "cnn")
+    assert not _declares_kind("class Base:\n    kind: ClassVar[str]\n", "base")
+    assert not _declares_kind('kind = "helper"\n', "helper")  # a class must declare it
+    with pytest.raises(PipelineError, match=r"model kind 'keras_model' is unknown[\s\S]*logreg, recurrent"):
+        build_model({"kind": "keras_model"})
+    listing = "import json, sys; from twcs_classifier.models import known_kinds; known_kinds(); print(json.dumps(list(sys.modules)))"
+    imported = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True).stdout
+    assert not {"sklearn", "tensorflow", "twcs_classifier.models.logreg"} & set(json.loads(imported))
+
+
 def test_n_grams_need_a_tokenizer_that_makes_them() -> None:
     words_only = adapt_tokenizer(["a b"], max_tokens=10, sequence_length=4, char_ngram_max=0)
     with pytest.raises(PipelineError, match=r"clean_tokenize.char_ngram_max is 0"):

@@ -1,15 +1,17 @@
 """Model registry: build a model from its params, load any saved model.
 
-This is the only place that knows which kinds of model exist; compare, select, the
-CLI and the app go through :func:`load_model` and the :class:`TextClassifier`
-interface.
+A model kind is found by its module's name (``models/<kind>.py`` defines the class whose
+``kind`` it is), so adding one needs no list here; compare, select, the CLI and the app go
+through :func:`load_model` and the :class:`TextClassifier` interface.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,30 +23,49 @@ if TYPE_CHECKING:
     from ..tokenizer import Tokenizer
 
 
-KINDS: dict[str, str] = {
-    "logreg": "twcs_classifier.models.logreg:LogRegClassifier",
-    "recurrent": "twcs_classifier.models.recurrent:RecurrentClassifier",
-}
-"""Each model kind and where its class lives (``module:Class``). A class is imported only when
-its kind is used, so serving a recurrent model never imports scikit-learn, nor logreg Keras."""
+def _declares_kind(source: str, kind: str) -> bool:
+    """Whether Python ``source`` defines a class whose ``kind`` is set to ``kind``."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                target = stmt.target if isinstance(stmt, ast.AnnAssign) else None
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                    target = stmt.targets[0]
+                value = getattr(stmt, "value", None)
+                named = isinstance(target, ast.Name) and target.id == "kind"
+                if named and isinstance(value, ast.Constant) and value.value == kind:
+                    return True
+    return False
 
 
-def known_kinds() -> list[str]:
-    """The model kinds a ``models.<name>.kind`` may name."""
-    return list(KINDS)
+@lru_cache(maxsize=1)
+def known_kinds() -> tuple[str, ...]:
+    """The model kinds a ``models.<name>.kind`` may name: a kind is the module of this package
+    named after it (``models/<kind>.py``) that defines a class whose ``kind`` is that name.
+    Read from the sources, so listing the kinds imports no model (and no TensorFlow)."""
+    here = Path(__file__).parent
+    return tuple(
+        path.stem
+        for path in sorted(here.glob("*.py"))
+        if not path.stem.startswith("_") and _declares_kind(path.read_text(encoding="utf-8"), path.stem)
+    )
 
 
 def model_class(kind: str) -> type[TextClassifier]:
-    """The class of a model ``kind`` (``logreg`` or ``recurrent``)."""
-    if kind not in KINDS:
+    """The class of a model ``kind``: the one in ``models/<kind>.py`` whose ``kind`` it is.
+    Its module is imported only now, so serving a recurrent model never imports
+    scikit-learn, nor logreg Keras."""
+    if kind not in known_kinds():
         raise PipelineError(
             f"model kind {kind!r} is unknown",
-            f"set 'kind' in the model's params section to one of: {', '.join(sorted(KINDS))}",
+            f"set 'kind' in the model's params section to one of: {', '.join(sorted(known_kinds()))}",
         )
-    module, name = KINDS[kind].split(":")
-    cls = getattr(importlib.import_module(module), name)
-    assert cls.kind == kind, f"{KINDS[kind]} says it is kind {cls.kind!r}"
-    return cls
+    module = importlib.import_module(f"{__name__}.{kind}")
+    return next(
+        cls
+        for cls in vars(module).values()
+        if isinstance(cls, type) and issubclass(cls, TextClassifier) and cls.__dict__.get("kind") == kind
+    )
 
 
 def build_model(
@@ -101,7 +122,7 @@ def load_model(directory: str | Path) -> TextClassifier:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise PipelineError(f"{meta_path} cannot be read ({err})", rebuild) from None
-    if not isinstance(meta, dict) or meta.get("kind") not in KINDS:
+    if not isinstance(meta, dict) or meta.get("kind") not in known_kinds():
         kind = meta.get("kind") if isinstance(meta, dict) else None
         raise PipelineError(f"{meta_path} names an unknown model kind {kind!r}", rebuild)
     try:
