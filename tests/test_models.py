@@ -419,7 +419,10 @@ def test_a_kind_is_found_by_its_module_name_without_importing_it() -> None:
     assert not _declares_kind('kind = "helper"\n', "helper")  # a class must declare it
     with pytest.raises(PipelineError, match=r"model kind 'keras_model' is unknown[\s\S]*logreg, recurrent"):
         build_model({"kind": "keras_model"})
-    listing = "import json, sys; from twcs_classifier.models import known_kinds; known_kinds(); print(json.dumps(list(sys.modules)))"
+    listing = (
+        "import json, sys; from twcs_classifier.models import known_kinds; known_kinds(); "
+        "print(json.dumps(list(sys.modules)))"
+    )
     imported = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True).stdout
     assert not {"sklearn", "tensorflow", "twcs_classifier.models.logreg"} & set(json.loads(imported))
 
