@@ -24,7 +24,15 @@ from pydantic import BaseModel, Field, ValidationError
 
 from .errors import PipelineError
 from .layout import PARAMS_FILE
-from .schema import STRICT, allowed_values, describe_error, params_error, params_schema, validate_section
+from .schema import (
+    STRICT,
+    allowed_values,
+    describe_error,
+    ngram_range_problems,
+    params_error,
+    params_schema,
+    validate_section,
+)
 from .split_sizes import SampleSizes
 
 SELECT_BEST = "best"
@@ -232,14 +240,7 @@ def _cross_checks(params: Params) -> list[tuple[str, str]]:
             (f"select.model is {params.select.model!r}", f"set select.model to one of: {', '.join(allowed)}")
         )
     ct = params.clean_tokenize
-    if ct.char_ngram_max and ct.char_ngram_min > ct.char_ngram_max:
-        problems.append(
-            (
-                f"clean_tokenize.char_ngram_min ({ct.char_ngram_min}) is above "
-                f"clean_tokenize.char_ngram_max ({ct.char_ngram_max})",
-                "use char_ngram_min <= char_ngram_max (e.g. 2 and 5), or char_ngram_max: 0 to turn n-grams off",
-            )
-        )
+    problems += ngram_range_problems("clean_tokenize", ct.char_ngram_min, ct.char_ngram_max, can_turn_off=True)
     s = params.sample
     sizes = SampleSizes.from_params(s.n_train, s.n_test, s.val_fraction)
     for split, n, keys in (

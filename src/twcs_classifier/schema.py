@@ -141,3 +141,21 @@ def params_error(source: str, problems: list[tuple[str, str]]) -> PipelineError:
         f"{source} has {len(problems)} problems:\n" + "\n".join(f"  - {p}" for p, _ in problems),
         "\n" + "\n".join(f"  - {f}" for _, f in problems),
     )
+
+
+def ngram_range_problems(prefix: str, low: int, high: int, can_turn_off: bool = False) -> list[tuple[str, str]]:
+    """An empty character n-gram range (``<prefix>.char_ngram_min`` above ``char_ngram_max``) as
+    a (problem, fix) pair naming both params, or none. With ``can_turn_off``, a
+    ``char_ngram_max`` of 0 means no n-grams and is no problem.
+
+    >>> ngram_range_problems("logreg", 6, 5)[0][0]
+    'logreg.char_ngram_min (6) is above logreg.char_ngram_max (5)'
+    >>> ngram_range_problems("clean_tokenize", 2, 0, can_turn_off=True)
+    []
+    """
+    if low <= high or (can_turn_off and high == 0):
+        return []
+    fix = f"set {prefix}.char_ngram_min <= {prefix}.char_ngram_max (e.g. 2 and 5)"
+    if can_turn_off:
+        fix += f", or {prefix}.char_ngram_max: 0 to turn n-grams off"
+    return [(f"{prefix}.char_ngram_min ({low}) is above {prefix}.char_ngram_max ({high})", fix)]

@@ -56,15 +56,9 @@ class LogRegClassifier(TextClassifier):
     @classmethod
     def param_problems(cls, params: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
         """The character n-gram range must not be empty."""
-        if params["char_ngram_min"] > params["char_ngram_max"]:
-            return [
-                (
-                    f"{prefix}.char_ngram_min ({params['char_ngram_min']}) is above "
-                    f"{prefix}.char_ngram_max ({params['char_ngram_max']})",
-                    f"set {prefix}.char_ngram_min <= {prefix}.char_ngram_max",
-                )
-            ]
-        return []
+        from ..schema import ngram_range_problems
+
+        return ngram_range_problems(prefix, params["char_ngram_min"], params["char_ngram_max"])
 
     def _build(self) -> Pipeline:
         p = self.params
