@@ -44,14 +44,26 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import factorial
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
 from .text import preprocess_many, words
 
-if TYPE_CHECKING:
-    from .models.base import TextClassifier
+
+class Model(Protocol):
+    """What the explanation reads of a model (a
+    :class:`~twcs_classifier.models.base.TextClassifier` is one): its params (``mask``,
+    ``temperature``), how many tokens it reads, and its logits for raw texts. A protocol, so this
+    module imports nothing of the models package, which imports it."""
+
+    params: dict[str, Any]
+
+    @property
+    def max_tokens_read(self) -> int | None: ...
+
+    def logits(self, texts: list[str]) -> np.ndarray: ...
+
 
 DEFAULT_EVALUATIONS = 480
 """Model evaluations per explanation (texts given to the model): a 40-token tweet gets six
@@ -173,13 +185,13 @@ def shapley_values(value: Value, n: int, evaluations: int, rng: np.random.Genera
     return sampled_shapley(value, n, max(1, (evaluations - 2) // (2 * (n - 1))), rng)
 
 
-def model_words(model: TextClassifier, text: str) -> list[tuple[str, ...]]:
+def model_words(model: Model, text: str) -> list[tuple[str, ...]]:
     """The words of ``text`` (:func:`~twcs_classifier.text.words`) as ``model`` reads them:
     masked when it masks."""
     return words(text, bool(model.params.get("mask", False)))
 
 
-def check_exact(model: TextClassifier, tokens: list[str]) -> None:
+def check_exact(model: Model, tokens: list[str]) -> None:
     """The joined tokens must read back as themselves (normalising and masking a normalised
     token string is the identity), or the model would not be given the tokens kept."""
     joined = " ".join(tokens)
@@ -193,7 +205,7 @@ def text_seed(tokens: list[str], seed: int) -> list[int]:
     return [seed, zlib.crc32(" ".join(tokens).encode("utf-8", "surrogatepass"))]
 
 
-def word_scores(model: TextClassifier, text: str, evaluations: int = DEFAULT_EVALUATIONS, seed: int = 0) -> WordScores:
+def word_scores(model: Model, text: str, evaluations: int = DEFAULT_EVALUATIONS, seed: int = 0) -> WordScores:
     """The Shapley value of each word of ``text`` for ``model`` (see the module's docstring):
     log-odds of *inbound* as served (divided by the temperature), positive towards *inbound*;
     they add up to ``full - empty``. Deterministic for a given text, ``evaluations`` and ``seed``."""
