@@ -69,8 +69,9 @@ def _child_extract(csv: str) -> dict[str, Any]:
 
         return wrapper
 
-    # (_conversations and _company_codes: names a patched module may use; wrapped when present)
-    for name in ("read_twcs", "derive_conversations", "derive_company", "_conversations", "_company_codes"):
+    # the names extract() calls (older checkouts: derive_* or _conversations/_company_codes), wrapped when present
+    names = ("read_twcs", "conversation_codes", "company_codes", "derive_conversations", "derive_company")
+    for name in (*names, "_conversations", "_company_codes"):
         if hasattr(ex, name):
             setattr(ex, name, timed(name, getattr(ex, name)))
 
@@ -238,11 +239,12 @@ def _fmt_case(r: dict[str, Any]) -> list[str]:
     ]
     if r["case"] == "extract":
         ph = r["phases"]
+        conversations = sum(ph.get(n, 0) for n in ("conversation_codes", "derive_conversations", "_conversations"))
+        companies = sum(ph.get(n, 0) for n in ("company_codes", "derive_company", "_company_codes"))
         lines.append(f"           module {r['module']}")
         lines.append(
             f"           extract() {r['extract_seconds']:.2f} s = read_twcs {ph.get('read_twcs', 0):.2f}"
-            f" + derive_conversations {ph.get('derive_conversations', 0) + ph.get('_conversations', 0):.2f}"
-            f" + derive_company {ph.get('derive_company', 0) + ph.get('_company_codes', 0):.2f}"
+            f" + conversations {conversations:.2f} + companies {companies:.2f}"
             f" + rest {ph.get('rest_of_extract', 0):.2f}; parquet write {r['parquet_seconds']:.2f} s"
             f" ({r['parquet_mb']:,.0f} MB); {r['rows_out']:,} rows written"
         )
