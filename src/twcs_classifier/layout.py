@@ -337,19 +337,24 @@ def configured_models(root: str | Path = ".") -> list[str]:
     return [str(name) for name in models] if isinstance(models, list) else []
 
 
+def _param_ref(values: Any) -> str | None:
+    """The params.yaml key a matrix's values name (``${compare.models}``), or ``None``."""
+    match = _PARAM_REF.fullmatch(values.strip()) if isinstance(values, str) else None
+    return match.group(1) if match else None
+
+
 def _matrix_values(root: Path, values: Any) -> list[Any]:
     """A matrix key's values: a list, or ``${key}`` naming a list in params.yaml (as DVC fills it in)."""
-    match = _PARAM_REF.fullmatch(values.strip()) if isinstance(values, str) else None
-    if match:
-        values = _param(root, match.group(1))
+    key = _param_ref(values)
+    if key:
+        values = _param(root, key)
     return list(values) if isinstance(values, list) else []
 
 
 def _matrix_source(stage: Mapping[str, Any], key: str) -> str:
     """Where the values of matrix ``key`` of ``stage`` are written: a params.yaml key, or dvc.yaml."""
-    values = (stage.get("matrix") or {}).get(key)
-    match = _PARAM_REF.fullmatch(values.strip()) if isinstance(values, str) else None
-    return f"{match.group(1)} in {PARAMS_FILE}" if match else f"the matrix's {key} list in {DVC_FILE}"
+    ref = _param_ref((stage.get("matrix") or {}).get(key))
+    return f"{ref} in {PARAMS_FILE}" if ref else f"the matrix's {key} list in {DVC_FILE}"
 
 
 def pipeline_outputs(root: str | Path = ".") -> list[StageOutput]:

@@ -149,12 +149,8 @@ class KerasClassifier(TextClassifier):
         assert self.tokenizer is not None
         p, tok = self.params, self.tokenizer
         dim = p["embedding_dim"]
-        inputs = {
-            "ngrams": keras.Input(shape=(), dtype="int32", name="ngrams"),
-            "ngram_counts": keras.Input(shape=(), dtype="int32", name="ngram_counts"),
-            "words": keras.Input(shape=(), dtype="int32", name="words"),
-            "positions": keras.Input(shape=(None,), dtype="int32", name="positions"),
-        }
+        # every input's first dimension is its own (texts, distinct tokens or n-grams)
+        inputs = {n: keras.Input(shape=(None,) * (rank - 1), dtype="int32", name=n) for n, rank in INPUT_RANKS.items()}
         parts, reads_ngrams = [], bool(p["char_ngrams"] and tok.char_ngram_max)
         if reads_ngrams:
             ngrams = kp.NgramMean(tok.ngram_buckets + 1, dim, name="char_ngrams")
@@ -220,13 +216,8 @@ class KerasClassifier(TextClassifier):
                 inputs = network_inputs(data.table, rows)
                 yield {n: inputs[n] for n in names}, y[index]
 
-        spec = {
-            "ngrams": tf.TensorSpec([None], tf.int32),
-            "ngram_counts": tf.TensorSpec([None], tf.int32),
-            "words": tf.TensorSpec([None], tf.int32),
-            "positions": tf.TensorSpec([None, None], tf.int32),
-        }
-        signature = ({n: spec[n] for n in names}, tf.TensorSpec([None], tf.float32))
+        ids = {n: tf.TensorSpec([None] * INPUT_RANKS[n], tf.int32) for n in names}
+        signature = (ids, tf.TensorSpec([None], tf.float32))
         ds = tf.data.Dataset.from_generator(passes, output_signature=signature)
         return ds.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(2), n_batches
 
