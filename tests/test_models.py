@@ -1,5 +1,6 @@
 """Every model behind one interface: fit, predict_proba on raw text, save, load."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -395,6 +396,38 @@ def test_the_export_sums_n_grams_without_a_scatter_that_loses_updates(saved_gru)
 
     ops = {node.op_type for node in onnx.load(saved_gru / "model.onnx").graph.node}
     assert "CumSum" in ops and not ops & {"ScatterND", "ScatterElements"}
+
+
+def test_batches_run_side_by_side_give_exactly_the_logits_of_one_thread(saved_gru, monkeypatch) -> None:
+    """Many batches run on as many threads as the process has cores; each text's logit is
+    the one a single thread gives, whatever the threads' timing (texts of many lengths, so
+    the batches differ in length)."""
+    from twcs_classifier.models.onnx_network import OnnxNetwork, batched_logits
+
+    network = load_model(saved_gru).served
+    assert isinstance(network, OnnxNetwork)
+    words = ["refund", "please", "we'll", "dm", "us", "order", "@user", "late", "^jk", "sorry"]
+    texts = [" ".join(words[(i + j) % len(words)] for j in range(i % 37)) for i in range(300)]
+    encoded = network.tokenizer.encode(texts)
+    one_thread = batched_logits(encoded, network.run, batch=16)
+    for _ in range(3):
+        assert np.array_equal(batched_logits(encoded, network.run, batch=16, workers=4), one_thread)
+    monkeypatch.setenv("TWCS_THREADS", "3")
+    assert np.array_equal(network.logits_of(encoded, batch=16), one_thread)
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", "1.5"])
+def test_a_thread_count_that_is_not_a_whole_number_is_named(value, monkeypatch) -> None:
+    from twcs_classifier.runtime import cores
+
+    monkeypatch.setenv("TWCS_THREADS", value)
+    message = f"TWCS_THREADS must be a whole number of threads, at least 1; it is '{value}'"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cores()
+    monkeypatch.setenv("TWCS_THREADS", "2")
+    assert cores() == 2
+    monkeypatch.delenv("TWCS_THREADS")
+    assert cores() >= 1
 
 
 def test_a_model_card_of_the_served_pair_names_the_runtime(saved_gru) -> None:

@@ -1,4 +1,5 @@
-"""Start TensorFlow once, quietly, with the thread settings chosen before it starts.
+"""The cores this process uses, and TensorFlow started once, quietly, with the thread
+settings chosen before it starts.
 
 The filter of TensorFlow's native log lines is :mod:`twcs_classifier.native_logs` (the CLI and
 the stage runner use it without importing this module).
@@ -17,6 +18,16 @@ ran every GRU epoch in 1.2-1.45 s, where TensorFlow's default (both cores to eac
 at once) ran them in 1.3 s or, one epoch in three, 2.5 s."""
 
 
+def cores() -> int:
+    """The cores this process uses: ``TWCS_THREADS`` when set, else the CPUs it may run on."""
+    threads = os.environ.get("TWCS_THREADS")
+    if threads:
+        if not threads.isdigit() or int(threads) < 1:
+            raise ValueError(f"TWCS_THREADS must be a whole number of threads, at least 1; it is {threads!r}")
+        return int(threads)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @cache
 def tensorflow() -> Any:
     """Import TensorFlow with its C++ logging quieted and return the module.
@@ -29,12 +40,11 @@ def tensorflow() -> Any:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
-    threads = os.environ.get("TWCS_THREADS")
-    if threads:
-        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
-        tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+    if os.environ.get("TWCS_THREADS"):
+        tf.config.threading.set_intra_op_parallelism_threads(cores())
+        tf.config.threading.set_inter_op_parallelism_threads(cores())
     else:
-        tf.config.threading.set_intra_op_parallelism_threads(max(1, (os.cpu_count() or 1) // INTRA_OP_SHARE))
+        tf.config.threading.set_intra_op_parallelism_threads(max(1, cores() // INTRA_OP_SHARE))
     return tf
 
 
