@@ -402,6 +402,8 @@ def test_batches_run_side_by_side_give_exactly_the_logits_of_one_thread(saved_gr
     """Many batches run on as many threads as the process has cores; each text's logit is
     the one a single thread gives, whatever the threads' timing (texts of many lengths, so
     the batches differ in length)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from twcs_classifier.models.onnx_network import OnnxNetwork, batched_logits
 
     network = load_model(saved_gru).served
@@ -410,8 +412,9 @@ def test_batches_run_side_by_side_give_exactly_the_logits_of_one_thread(saved_gr
     texts = [" ".join(words[(i + j) % len(words)] for j in range(i % 37)) for i in range(300)]
     encoded = network.tokenizer.encode(texts)
     one_thread = batched_logits(encoded, network.run, batch=16)
-    for _ in range(3):
-        assert np.array_equal(batched_logits(encoded, network.run, batch=16, workers=4), one_thread)
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            assert np.array_equal(batched_logits(encoded, network.run, batch=16, pool=pool), one_thread)
     monkeypatch.setenv("TWCS_THREADS", "3")
     assert np.array_equal(network.logits_of(encoded, batch=16), one_thread)
 

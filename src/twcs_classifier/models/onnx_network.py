@@ -9,7 +9,7 @@ both, so a stale pair (one file rebuilt without the other) is refused at load.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class OnnxNetwork:
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.input_ranks = {i.name: len(i.shape) for i in self.session.get_inputs()}
         self.output_name = self.session.get_outputs()[0].name
+        self._pool: ThreadPoolExecutor | None = None
 
     def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """Logits of one batch of :func:`~twcs_classifier.tokenizer.network_inputs`."""
@@ -62,17 +63,20 @@ class OnnxNetwork:
         """Inbound logits of encoded texts, in batches of similar length, as many side by
         side as the process has cores (:func:`~twcs_classifier.runtime.cores`; one session
         serves concurrent runs). Each batch's logits are the same whichever thread runs it."""
-        return batched_logits(encoded, self.run, batch, workers=cores())
+        if self._pool is None and len(encoded) > batch and cores() > 1:
+            # Started once: starting threads on each call cost 6 ms a call of 1,000 tweets.
+            self._pool = ThreadPoolExecutor(cores(), thread_name_prefix="onnx-batches")
+        return batched_logits(encoded, self.run, batch, self._pool)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """Inbound logits of raw texts."""
         return self.logits_of(self.tokenizer.encode(list(texts)))
 
 
-def batched_logits(encoded: Encoded, run: Any, batch: int = PREDICT_BATCH, workers: int = 1) -> np.ndarray:
+def batched_logits(encoded: Encoded, run: Any, batch: int = PREDICT_BATCH, pool: Executor | None = None) -> np.ndarray:
     """``run(network_inputs)`` over ``encoded`` in batches of texts of similar length (sorted
-    by token count), results in the texts' order. With ``workers`` > 1 and more than one
-    batch, that many threads run batches side by side (``run`` must then be thread-safe)."""
+    by token count), results in the texts' order. Given a ``pool`` and more than one batch,
+    its threads run the batches side by side (``run`` must then be thread-safe)."""
     order = np.argsort([len(r) for r in encoded.rows], kind="stable")
     batches = [order[start : start + batch] for start in range(0, len(order), batch)]
 
@@ -80,9 +84,8 @@ def batched_logits(encoded: Encoded, run: Any, batch: int = PREDICT_BATCH, worke
         return run(network_inputs(encoded.table, [encoded.rows[i] for i in index]))
 
     out = np.empty(len(encoded), dtype=np.float64)
-    if workers > 1 and len(batches) > 1:
-        with ThreadPoolExecutor(min(workers, len(batches))) as pool:
-            results = list(pool.map(one, batches))
+    if pool is not None and len(batches) > 1:
+        results = list(pool.map(one, batches))
     else:
         results = [one(index) for index in batches]
     for index, logits in zip(batches, results):
