@@ -8,7 +8,7 @@ from pathlib import Path
 import altair as alt
 import streamlit as st
 
-from twcs_classifier import app_view, artifacts, serving
+from twcs_classifier import app_view, artifacts, inference
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.explanation import WordScores
 from twcs_classifier.layout import SELECTED, Layout
@@ -16,7 +16,7 @@ from twcs_classifier.models import TextClassifier, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMED = Layout()  # paths relative to the project, to name files on the page
-MAX_CHARS = serving.MAX_TEXT_CHARS
+MAX_CHARS = inference.MAX_TEXT_CHARS
 
 
 def paths() -> Layout:
@@ -30,17 +30,17 @@ def paths() -> Layout:
 def load_classifier(directory: str, stamp: int) -> TextClassifier:
     """The saved model in ``directory``, warmed up so the first prediction is quick."""
     model = load_model(directory)
-    serving.predict(model, ["warm up"])
+    inference.predict(model, ["warm up"])
     return model
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
 def _word_scores(directory: str, stamp: int, text: str, _model: TextClassifier) -> WordScores:
-    return serving.explain_words(_model, text)
+    return inference.explain_words(_model, text)
 
 
 def word_scores(name: str, model: TextClassifier, text: str) -> WordScores:
-    """:func:`~twcs_classifier.serving.explain_words` for model ``name``, kept per model file and
+    """:func:`~twcs_classifier.inference.explain_words` for model ``name``, kept per model file and
     text (a text's scores are the same every time), so a page of many texts computes each once."""
     directory = paths().model_dir(name)
     return _word_scores(str(directory), artifacts.model_stamp(directory) or 0, text, model)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import MAX_CHARS, model_label, paths, percent_column, pick_model, show_confusion, show_error
-from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, files, inference, serving, user_csv
 from twcs_classifier.app_view import md_code, md_text
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.models import TextClassifier
@@ -47,7 +47,7 @@ def read_upload(upload, encoding: str) -> pd.DataFrame | None:
     key = (upload.file_id, encoding)
     if cached is None or cached[0] != key:
         try:
-            cached = (key, serving.read_csv_upload(upload, encoding, name=upload.name, encoding_fix=ENCODING_FIX))
+            cached = (key, user_csv.read_csv_upload(upload, encoding, name=upload.name, encoding_fix=ENCODING_FIX))
         except PipelineError as err:
             cached = (key, err)
         st.session_state["csv_frame"] = cached
@@ -83,19 +83,19 @@ def page() -> None:
     if frame.empty:
         st.warning(f"{file_name} has a header ({columns}) but no rows: there is nothing to label.")
         return
-    candidates = serving.text_like_columns(frame)
+    candidates = user_csv.text_like_columns(frame)
     if not candidates:
         st.error(
             f"No column of {file_name} holds text (columns: {columns}). The CSV needs a column with the "
             "tweet texts, for example one named `text`."
         )
         return
-    guess = serving.guess_text_column(frame, candidates)
+    guess = user_csv.guess_text_column(frame, candidates)
     column = st.selectbox(
         "Text column", candidates, index=candidates.index(guess) if guess else 0, key=f"column_{upload.file_id}"
     )
-    label_options = [NO_LABELS, *(c for c in serving.label_like_columns(frame) if c != column)]
-    label_guess = serving.default_label_column(frame, column)
+    label_options = [NO_LABELS, *(c for c in user_csv.label_like_columns(frame) if c != column)]
+    label_guess = user_csv.default_label_column(frame, column)
     label_column = st.selectbox(
         "Label column (optional)",
         label_options,
@@ -136,7 +136,7 @@ def label(
     scores = serving.label_metrics(result, label_column) if label_column else None
     rows = pd.DataFrame({column: result.frame[column], **{c: result.output(c) for c in serving.OUTPUT_COLUMNS}})
     if label_column:
-        rows.insert(1, "truth", serving.read_labels(result.frame[label_column]))
+        rows.insert(1, "truth", user_csv.read_labels(result.frame[label_column]))
         rows["correct"] = (rows["truth"] == rows["predicted_label"]).where(
             rows["truth"].notna() & rows["predicted_label"].notna()
         )
@@ -149,8 +149,8 @@ def label(
         "counts": result.counts,
         "scores": scores,
         "rows": rows,
-        "csv": serving.to_csv_bytes(result.frame),
-        "spreadsheet_csv": serving.to_csv_bytes(result.frame, spreadsheet=True),
+        "csv": files.to_csv_bytes(result.frame),
+        "spreadsheet_csv": files.to_csv_bytes(result.frame, spreadsheet=True),
         "name": app_view.labelled_filename(upload_name),
         "spreadsheet_name": app_view.labelled_filename(upload_name, spreadsheet=True),
     }
@@ -225,7 +225,7 @@ def show_rows(done: dict) -> None:
         order = st.selectbox("Order", list(app_view.SORT_ORDERS), key="csv_order", width=220)
         only_wrong = done["label_column"] is not None and st.checkbox("Only mistakes", key="csv_only_wrong")
     shown = app_view.view_rows(rows, (low, high), order, only_wrong)
-    shown = shown.assign(confidence=serving.shown_probability(shown["confidence"]))
+    shown = shown.assign(confidence=inference.shown_probability(shown["confidence"]))
     st.caption(
         f"{len(shown):,} of {len(rows):,} rows match"
         + (f"; the first {SHOWN_ROWS:,} are listed" if len(shown) > SHOWN_ROWS else "")

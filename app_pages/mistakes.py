@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app_pages.common import NAMED, get_model, paths, percent_column, show_highlight, word_scores
-from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, inference
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import SELECTED
 
@@ -89,8 +89,8 @@ def _mistakes_table(shown: pd.DataFrame) -> None:
     st.dataframe(
         shown.assign(
             condition=shown["condition"].map(lambda c: CONDITIONS.get(c, c)),
-            confidence=serving.shown_probability(shown["confidence"]),
-            p_inbound=serving.shown_probability(shown["p_inbound"]),
+            confidence=inference.shown_probability(shown["confidence"]),
+            p_inbound=inference.shown_probability(shown["p_inbound"]),
         ),
         hide_index=True,
         key="mistakes_table",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import MAX_CHARS, pick_model, show_highlight
-from twcs_classifier import app_view, serving
+from twcs_classifier import app_view, inference, user_csv
 from twcs_classifier.models import TextClassifier
 
 
@@ -56,13 +56,13 @@ def page() -> None:
 
 def show_prediction(model: TextClassifier, raw: str) -> None:
     prepared = app_view.prepare_text(raw, MAX_CHARS)
-    if serving.blank_mask(model, [prepared.text])[0]:
+    if inference.blank_mask(model, [prepared.text])[0]:
         st.warning(
             "There is nothing to label: the text is empty, or nothing is left of it once normalised "
             "(only spaces). Type or paste a tweet first."
         )
         return
-    scores = serving.explain_words(model, prepared.text)
+    scores = inference.explain_words(model, prepared.text)
     read = app_view.reading_note(len(scores.words), scores.read, model.max_tokens_read)
     if prepared.cut or read:
         cut = (
@@ -71,9 +71,9 @@ def show_prediction(model: TextClassifier, raw: str) -> None:
             else ""
         )
         st.info(" ".join(filter(None, [cut, read])))
-    if not serving.has_word_characters(prepared.text):
+    if not user_csv.has_word_characters(prepared.text):
         st.info("The text has no letters or digits (only emoji or symbols): the model has little to go on.")
-    pred = serving.predict(model, [prepared.text])[0]
+    pred = inference.predict(model, [prepared.text])[0]
     with st.container(key="prediction", border=True):
         st.subheader(pred.label_text, anchor=False)
         st.markdown(app_view.probability_line(pred.label, pred.p_inbound))

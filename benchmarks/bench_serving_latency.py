@@ -6,8 +6,8 @@ Usage (from the repository root, after ``dvc repro``)::
     python benchmarks/bench_serving_latency.py                 # models/selected
     python benchmarks/bench_serving_latency.py models/logreg models/gru --repeat 500
 
-For each model directory it loads the model with :func:`twcs_classifier.serving.load_selected`,
-warms it up, then times ``serving.predict(model, [tweet])`` on one tweet at a time, cycling
+For each model directory it loads the model with :func:`twcs_classifier.inference.load_selected`,
+warms it up, then times ``inference.predict(model, [tweet])`` on one tweet at a time, cycling
 through a few realistic tweets, and prints p50, p90, p99 and max in milliseconds; then the
 same with the word scores (``token_importance``), which is what the app's one-tweet page
 computes. Then it measures throughput (tweets a second) on batches of ``--batch`` real test
@@ -31,7 +31,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from twcs_classifier import serving
+from twcs_classifier import inference
 from twcs_classifier.app_view import EXAMPLE_TWEETS
 from twcs_classifier.layout import Layout
 
@@ -66,24 +66,24 @@ def summary(timings: list[float]) -> str:
 
 def bench(directory: Path, repeat: int, warmup: int, batch_size: int) -> None:
     started = time.perf_counter()
-    model = serving.load_selected(directory)
+    model = inference.load_selected(directory)
     load_s = time.perf_counter() - started
 
     def one(tweet: str) -> object:
-        return serving.predict(model, [tweet])
+        return inference.predict(model, [tweet])
 
     def page(tweet: str) -> object:  # what the one-tweet page computes: the prediction and the word scores
-        return serving.predict(model, [tweet]), model.token_importance(tweet)
+        return inference.predict(model, [tweet]), model.token_importance(tweet)
 
     time_ms(page, warmup)
     print(f"{directory!s} ({model.kind}, loaded in {load_s:.1f} s), {repeat} runs each after {warmup} warm-up:")
-    print(f"  serving.predict, one tweet:    {summary(time_ms(one, repeat))}")
+    print(f"  inference.predict, one tweet:    {summary(time_ms(one, repeat))}")
     print(f"  + token_importance (the page): {summary(time_ms(page, repeat))}")
     batch, source = batch_texts(batch_size)
     print(f"  batches: {source}")
-    serving.predict_proba(model, batch)
-    rate = throughput(lambda: serving.predict_proba(model, batch), batch_size)
-    print(f"  serving.predict_proba, batches of {batch_size}: {rate}")
+    inference.predict_proba(model, batch)
+    rate = throughput(lambda: inference.predict_proba(model, batch), batch_size)
+    print(f"  inference.predict_proba, batches of {batch_size}: {rate}")
 
 
 def batch_texts(batch_size: int) -> tuple[list[str], str]:

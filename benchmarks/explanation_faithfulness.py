@@ -27,7 +27,7 @@ writes nothing. For each model it measures:
   the initials apart from the mark could score them towards company reply.
   And every word holding "sorry", "we'll" or "dm" as a token (``dm``, ``dm.``) in up to
   ``--words`` company replies a split holding each: the share scored towards company reply.
-- **Latency**: :func:`twcs_classifier.serving.explain` (what the app's one-tweet page calls)
+- **Latency**: :func:`twcs_classifier.inference.explain` (what the app's one-tweet page calls)
   on test tweets of exactly 40 tokens: the median of ``--repeat`` runs each after one
   warm-up, then the median and the worst of those medians (target: at most 300 ms on 2 cores).
 - **Sampling accuracy**: on ``--reference`` tweets of more than
@@ -64,7 +64,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import pandas as pd
 
-from twcs_classifier import serving
+from twcs_classifier import inference
 from twcs_classifier.explanation import DEFAULT_EVALUATIONS, EXACT_MAX_WORDS, WordScores, word_scores
 from twcs_classifier.layout import MODEL_META as META_FILE
 from twcs_classifier.layout import SELECTED, Layout
@@ -295,11 +295,11 @@ def measure(name: str, model_dir: Path, frames: dict[str, pd.DataFrame], args: a
         if len(preprocess_many([t], bool(plain.params["mask"]))[0].split(" ")) == LATENCY_TOKENS
     ]
     for text in forty[: args.latency_tweets]:
-        serving.explain(plain, text)
+        inference.explain(plain, text)
         runs, cpu = [], []
         for _ in range(args.repeat):
             t0, c0 = time.perf_counter(), time.process_time()
-            serving.explain(plain, text)
+            inference.explain(plain, text)
             runs.append((time.perf_counter() - t0) * 1000.0)
             cpu.append((time.process_time() - c0) * 1000.0)
         fig.latency_ms.append(statistics.median(runs))
@@ -360,7 +360,7 @@ def report(figures: list[Figures], args: argparse.Namespace) -> None:
     for f in figures:
         print(f"| {f.name} | " + " | ".join(share(f.words.get(w, [])) for w in WORDS) + f" | {f.sign_offs_skipped} |")
     print(
-        "\nLatency of serving.explain on 40-token test tweets, and sampling accuracy against "
+        "\nLatency of inference.explain on 40-token test tweets, and sampling accuracy against "
         f"{args.factor}x the orders:"
     )
     print(

@@ -25,7 +25,7 @@ from conftest import MODELS, REAL_SAMPLE
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, inference, serving, user_csv
 from twcs_classifier.compare import pair_rows
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.files import escape_formula
@@ -57,7 +57,7 @@ def project(built_project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="module")
 def selected_model(built_project: Path):
     """The selected model, loaded here through the serving path, to check the page against."""
-    return serving.load_selected(built_project / "models" / "selected")
+    return inference.load_selected(built_project / "models" / "selected")
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def selectbox(at: AppTest, label: str):
 
 def check_prediction(at: AppTest, model, text: str) -> None:
     """The page shows what the serving path predicts for ``text``."""
-    expected = serving.predict(model, [text])[0]
+    expected = inference.predict(model, [text])[0]
     page = shown(at)
     assert page["label"] == expected.label_text
     assert page["probabilities"] == app_view.probability_line(expected.label, expected.p_inbound)
@@ -182,7 +182,7 @@ def test_one_tweet_shows_label_probabilities_and_highlighted_words(project: Path
     assert highlight(at).count('class="twcs-token') == len(scores) > 5
     assert "twcs-unread" not in highlight(at)  # a tweet is read whole
     assert selected_model.importance_explanation in messages(at.caption)
-    assert f"{serving.MAX_TEXT_CHARS:,} characters" in messages(at.caption)
+    assert f"{inference.MAX_TEXT_CHARS:,} characters" in messages(at.caption)
 
 
 def test_an_edited_text_clears_the_old_result(project: Path, selected_model) -> None:
@@ -246,15 +246,15 @@ def test_empty_text_gets_a_message_not_a_prediction(project: Path, selected_mode
 def test_a_10000_character_text_is_cut_and_the_words_read_are_shown(project: Path, selected_model) -> None:
     text = ("@AmazonHelp where is my parcel? " * 400)[:10_000]
     at = predict(open_app(), text)
-    cut = text[: serving.MAX_TEXT_CHARS]
+    cut = text[: inference.MAX_TEXT_CHARS]
     check_prediction(at, selected_model, cut)
-    words = serving.explain_words(selected_model, cut)
+    words = inference.explain_words(selected_model, cut)
     scores, read = words.pairs(), words.read
     limit = selected_model.max_tokens_read
     assert limit is not None and len(scores) > read  # the served GRU reads a text's first tokens only
     assert sum(map(len, words.words[:read])) >= limit > sum(map(len, words.words[: read - 1]))
     notice = messages(at.info)
-    assert f"has 10,000 characters: only its first {serving.MAX_TEXT_CHARS:,} went to the model" in notice
+    assert f"has 10,000 characters: only its first {inference.MAX_TEXT_CHARS:,} went to the model" in notice
     assert f"first {limit} tokens (a word's punctuation counts apart): " in notice
     assert f"it read {read} of these {len(scores):,} words" in notice
     shown_html = highlight(at)
@@ -331,7 +331,7 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
     assert "Labelled 4 of 5 rows; 1 had no text." in messages(at.caption)
     assert at.subheader[0].value == f"Labelled by selected ({_card_model(project)})"
 
-    frame = serving.read_csv_upload(io.BytesIO(csv_bytes(SMALL_CSV)))
+    frame = user_csv.read_csv_upload(io.BytesIO(csv_bytes(SMALL_CSV)))
     table = serving.predict_dataframe(selected_model, frame, "text")
     expected, want = table.frame, table.counts
     assert counts(at) == {
@@ -343,7 +343,7 @@ def test_a_csv_is_labelled_with_progress_preview_counts_and_download(
     rows = at.dataframe[0].value  # the rows with a prediction, in file order
     assert rows["row"].tolist() == [1, 2, 4, 5] and rows["text"].tolist() == SMALL_CSV["text"].drop(2).tolist()
     # Shown to 4 decimals, never 0 or 1 (as the command line prints them); the download has every digit.
-    assert rows["confidence"].tolist() == serving.shown_probability(expected["confidence"].drop(2)).tolist()
+    assert rows["confidence"].tolist() == inference.shown_probability(expected["confidence"].drop(2)).tolist()
     assert "4 of 5 rows" in messages(at.caption)
 
     button = at.download_button(key="download_csv")
@@ -385,7 +385,7 @@ def test_a_csv_with_a_label_column_gets_accuracy_confusion_and_per_class_figures
     at = upload(open_app("A CSV"), "twcs_400.csv", csv_bytes(sample))
     assert selectbox(at, "Label column (optional)").value == "inbound"  # recognised by its name
     at = label_csv(at)
-    frame = serving.read_csv_upload(io.BytesIO(csv_bytes(sample)))
+    frame = user_csv.read_csv_upload(io.BytesIO(csv_bytes(sample)))
     expected = serving.predict_dataframe(selected_model, frame, "text").frame
     want = classification_metrics((sample["inbound"] == "True").astype(int), expected["p_inbound"].to_numpy())
     figures = {m.label: m.value for m in at.metric}
@@ -423,10 +423,10 @@ def test_a_label_column_can_be_chosen_and_another_model_picked(project: Path) ->
     at = label_csv(at)
     assert at.subheader[0].value == "Labelled by logreg"
     model = load_model(project / "models" / "logreg")
-    expected = serving.predict_dataframe(model, serving.read_csv_upload(io.BytesIO(csv_bytes(data))), "text").frame
+    expected = serving.predict_dataframe(model, user_csv.read_csv_upload(io.BytesIO(csv_bytes(data))), "text").frame
     want = classification_metrics(data["gold"].eq("inbound").astype(int), expected["p_inbound"].to_numpy())
     assert {m.label: m.value for m in at.metric}["Accuracy"] == app_view.format_rate(round(want["accuracy"] * 4), 4)
-    assert at.dataframe[-1].value["confidence"].tolist() == serving.shown_probability(expected["confidence"]).tolist()
+    assert at.dataframe[-1].value["confidence"].tolist() == inference.shown_probability(expected["confidence"]).tolist()
 
 
 def test_blank_cells_get_no_label_and_are_counted(project: Path, downloads: dict[str, bytes]) -> None:
@@ -583,7 +583,7 @@ def test_mistakes_page_shows_the_most_confident_errors_highlighted_and_filterabl
     boxes = [m.value for m in at.markdown if "twcs-highlight" in m.value]
     top = app_view.filter_mistakes(mistakes).head(len(boxes))
     assert len(boxes) == min(25, len(mistakes))
-    explained = [serving.explain_words(model, t) for t in top["text"]]
+    explained = [inference.explain_words(model, t) for t in top["text"]]
     assert boxes == [app_view.highlight_html(e.pairs(), e.read) for e in explained]
 
     at.multiselect(key="mistakes_conditions").set_value(["test_masked"]).run()

@@ -42,7 +42,7 @@ import yaml
 from conftest import EPOCH_MODELS, IN_CI, MODELS, dvc
 from playwright.sync_api import expect
 
-from twcs_classifier import LABEL_TEXT, app_view, artifacts, serving
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, inference, serving
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import Layout
 
@@ -196,7 +196,7 @@ def save_screenshot(tab, viewport: dict[str, int], path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def selected_model(built_project: Path):
-    return serving.load_selected(built_project / "models" / "selected")
+    return inference.load_selected(built_project / "models" / "selected")
 
 
 def heading(page, name: str):
@@ -247,7 +247,7 @@ def test_type_a_tweet_and_read_the_label_and_probabilities(page, selected_model,
     box.fill(TWEET)
     page.get_by_role("button", name="Predict", exact=True).click()
 
-    expected = serving.predict(selected_model, [TWEET])[0]
+    expected = inference.predict(selected_model, [TWEET])[0]
     assert expected.label_text in LABEL_TEXT.values()
     result = page.locator(".st-key-prediction")  # the container the page keys "prediction"
     # The label (the subheader) and the probability line (the one st.markdown) in it, each

@@ -18,7 +18,7 @@ import pytest
 from test_files import fifo, unix_socket
 from test_models import data
 
-from twcs_classifier import native_logs, serving
+from twcs_classifier import inference, native_logs, serving, user_csv
 from twcs_classifier.__main__ import main
 from twcs_classifier.models import LabelledTexts, build_model
 
@@ -66,7 +66,7 @@ def test_explain_adds_each_words_score(capsys, model_dir: Path) -> None:
     text = "@12 sorry, please DM us"
     code, out, _ = cli(capsys, "--model-dir", str(model_dir), "--explain", text)
     line = json.loads(out)
-    expected = serving.explain(serving.load_selected(model_dir), text)
+    expected = inference.explain(inference.load_selected(model_dir), text)
     assert code == 0 and line["words"] == [[token, round(score, 4)] for token, score in expected]
     assert [word for word, _ in line["words"]] == ["@12", "sorry,", "please", "dm", "us"]
     failed(cli(capsys, "--model-dir", str(model_dir), "--explain", "--csv", "in.csv", "--out", "o.csv"), "--explain")
@@ -188,7 +188,7 @@ def test_a_labelled_csv_reads_back_exactly_and_relabels_the_same(capsys, model_d
     for column in ROUND_TRIP.columns:  # byte for byte, as the input file has them
         assert got[column].tolist() == given[column].tolist() == ROUND_TRIP[column].tolist(), column
     # The inbound column is recognised and scored, as in the app (one function: serving.label_metrics).
-    table = serving.predict_dataframe(serving.load_selected(model_dir), serving.read_csv_upload(src), "text")
+    table = serving.predict_dataframe(inference.load_selected(model_dir), user_csv.read_csv_upload(src), "text")
     scores = serving.label_metrics(table, "inbound")
     assert summary["label_column"] == "inbound" and summary["rows_scored"] == 7 == scores["rows_scored"]
     assert summary["accuracy"] == round(scores["accuracy"], 4) and summary["f1_macro"] == round(scores["f1_macro"], 4)
@@ -293,9 +293,9 @@ def test_a_huge_cell_is_read_and_cut_for_prediction(capsys, model_dir: Path, tmp
     assert code == 0, err
     got = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
     assert got["text"][0] == huge  # written back whole, exactly
-    model = serving.load_selected(model_dir)
+    model = inference.load_selected(model_dir)
     assert float(got["p_inbound"][0]) == pytest.approx(
-        serving.predict_proba(model, [huge[: serving.MAX_TEXT_CHARS]])[0]
+        inference.predict_proba(model, [huge[: inference.MAX_TEXT_CHARS]])[0]
     )
 
 
@@ -354,9 +354,9 @@ def test_model_by_name(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: p
     monkeypatch.chdir(project)
     assert main(["predict", "--model", "logreg", "@Delta where is my bag"]) == 0
     row = json.loads(capsys.readouterr().out)
-    model = serving.load_named("logreg")
-    expected = serving.predict(model, ["@Delta where is my bag"])[0]
-    assert row["label"] == expected.label and row["p_inbound"] == serving.shown_probability(expected.p_inbound)
+    model = inference.load_named("logreg")
+    expected = inference.predict(model, ["@Delta where is my bag"])[0]
+    assert row["label"] == expected.label and row["p_inbound"] == inference.shown_probability(expected.p_inbound)
     failed(cli(capsys, "--model", "logreg", "  "), "text #1 of 1 is blank")  # a model by name refuses blanks too
 
 

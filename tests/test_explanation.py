@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from twcs_classifier import serving
+from twcs_classifier import inference
 from twcs_classifier.explanation import (
     EXACT_MAX_WORDS,
     EXPLANATION,
@@ -100,7 +100,7 @@ def test_a_sign_off_is_one_word_scored_whole_and_the_scores_add_up() -> None:
     # A removed word goes with all its tokens: the model never sees the mark without the initials.
     assert all(("^" in t.split(" ")) == ("jk" in t.split(" ")) for t in model.seen)
     assert model.token_importance(text) == result.pairs()
-    assert serving.explain(model, text) == result.pairs()
+    assert inference.explain(model, text) == result.pairs()
 
 
 @pytest.mark.parametrize("sign_off", ["^JK", "- JK", "/ JK", "–JK"])

@@ -479,12 +479,12 @@ def test_serving_every_kind_imports_neither_tensorflow_nor_keras(saved_gru, tmp_
     build_model({"kind": "logreg", "min_df": 1}, seed=0).fit(data(40)).save(tmp_path / "logreg")
     script = (
         "import sys\n"
-        "from twcs_classifier import serving\n"
+        "from twcs_classifier import inference, serving, user_csv\n"
         "from twcs_classifier.models import load_model\n"
         "for d in sys.argv[1:]:\n"
         "    m = load_model(d)\n"
-        "    assert serving.predict(m, ['@Delta where is my bag'])[0].label\n"
-        "    assert serving.explain(m, '@77 sorry, please DM us ^JK')\n"
+        "    assert inference.predict(m, ['@Delta where is my bag'])[0].label\n"
+        "    assert inference.explain(m, '@77 sorry, please DM us ^JK')\n"
         "print(sorted({k.split('.')[0] for k in sys.modules} & {'tensorflow', 'keras', 'tf2onnx'}))\n"
     )
     proc = subprocess.run(

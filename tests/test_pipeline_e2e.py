@@ -21,7 +21,7 @@ import pytest
 import yaml
 from conftest import E2E_OVERRIDES, EPOCH_MODELS, MODELS, dvc, stage_imports_dir
 
-from twcs_classifier import serving
+from twcs_classifier import inference
 from twcs_classifier.evaluation import headline_metrics
 from twcs_classifier.models import load_model
 
@@ -230,8 +230,8 @@ def test_cli_predicts_one_text_and_a_csv(built_project: Path, tmp_path: Path) ->
     for name in MODELS:  # every trained model by name, giving what the serving path gives
         proc = subprocess.run([*cmd, "--model", name], cwd=built_project, env=env, capture_output=True, text=True)
         assert proc.returncode == 0 and proc.stderr == "", proc.stderr
-        expected = serving.predict(load_model(built_project / "models" / name), [cmd[-1]])[0]
-        assert json.loads(proc.stdout)["p_inbound"] == serving.shown_probability(expected.p_inbound)
+        expected = inference.predict(load_model(built_project / "models" / name), [cmd[-1]])[0]
+        assert json.loads(proc.stdout)["p_inbound"] == inference.shown_probability(expected.p_inbound)
     src = tmp_path / "in.csv"
     pd.DataFrame({"id": [1, 2, 3], "tweet": ["@Delta lost my bag", "@123 Sorry, please DM us ^JK", None]}).to_csv(
         src, index=False

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from twcs_classifier import serving
+from twcs_classifier import inference, serving, user_csv
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.files import to_csv_bytes
 from twcs_classifier.metrics import classification_metrics
@@ -20,11 +20,11 @@ from twcs_classifier.text import is_blank
 
 
 def test_word_characters_in_any_script_but_not_emoji() -> None:
-    assert serving.has_word_characters("where is it")
-    assert serving.has_word_characters("我的订单")
-    assert serving.has_word_characters("42")
-    assert not serving.has_word_characters("😀🙏 !!")
-    assert not serving.has_word_characters("___")
+    assert user_csv.has_word_characters("where is it")
+    assert user_csv.has_word_characters("我的订单")
+    assert user_csv.has_word_characters("42")
+    assert not user_csv.has_word_characters("😀🙏 !!")
+    assert not user_csv.has_word_characters("___")
 
 
 def test_text_like_columns_skip_ids_numbers_and_booleans() -> None:
@@ -38,33 +38,33 @@ def test_text_like_columns_skip_ids_numbers_and_booleans() -> None:
             "empty": [None, None],
         }
     )
-    assert serving.text_like_columns(frame) == ["author_id", "text"]
-    assert serving.text_like_columns(pd.DataFrame({"id": ["1"], "n": ["2"]})) == []
+    assert user_csv.text_like_columns(frame) == ["author_id", "text"]
+    assert user_csv.text_like_columns(pd.DataFrame({"id": ["1"], "n": ["2"]})) == []
 
 
 def test_guess_text_column_prefers_names_then_length() -> None:
     frame = pd.DataFrame({"a": ["x", "y"], "Body": ["hi", "yo"], "b": ["a long tweet text", "another one"]})
-    assert serving.guess_text_column(frame, ["a", "Text", "b"]) == "Text"
-    assert serving.guess_text_column(frame, ["a", "Body", "b"]) == "Body"
-    assert serving.guess_text_column(frame, ["a", "tweet_text"]) == "tweet_text"
-    assert serving.guess_text_column(frame, ["a", "b"]) == "b"
-    assert serving.guess_text_column(frame, []) is None
+    assert user_csv.guess_text_column(frame, ["a", "Text", "b"]) == "Text"
+    assert user_csv.guess_text_column(frame, ["a", "Body", "b"]) == "Body"
+    assert user_csv.guess_text_column(frame, ["a", "tweet_text"]) == "tweet_text"
+    assert user_csv.guess_text_column(frame, ["a", "b"]) == "b"
+    assert user_csv.guess_text_column(frame, []) is None
 
 
 # -- reading a user's CSV strictly --------------------------------------------------------------------------
 def test_a_csv_is_read_as_strict_utf8_naming_the_line_and_byte() -> None:
     data = 'text,n\n"@Delta où est mon sac 😡",1\n'.encode() + b"caf\xe9,2\n"
     with pytest.raises(PipelineError, match=r"not valid utf-8: byte 0xe9 at line 3, byte 4") as err:
-        serving.read_csv_upload(io.BytesIO(data))
+        user_csv.read_csv_upload(io.BytesIO(data))
     assert "--encoding" in str(err.value)  # the command line's way to give the encoding, by default
     with pytest.raises(PipelineError, match="or pick it in the box") as err:
-        serving.read_csv_upload(io.BytesIO(data), encoding_fix="pick it in the box")  # the app's
+        user_csv.read_csv_upload(io.BytesIO(data), encoding_fix="pick it in the box")  # the app's
     assert "--encoding" not in str(err.value)
-    latin = serving.read_csv_upload(io.BytesIO("text\ncafé\n".encode("latin-1")), encoding="latin-1")
+    latin = user_csv.read_csv_upload(io.BytesIO("text\ncafé\n".encode("latin-1")), encoding="latin-1")
     assert latin["text"].tolist() == ["café"]
-    assert serving.read_csv_upload(io.BytesIO("\ufefftext\n😡\n".encode()))["text"].tolist() == ["😡"]  # BOM
+    assert user_csv.read_csv_upload(io.BytesIO("\ufefftext\n😡\n".encode()))["text"].tolist() == ["😡"]  # BOM
     with pytest.raises(PipelineError, match="unknown encoding 'klingon'"):
-        serving.read_csv_upload(io.BytesIO(b"text\nx\n"), encoding="klingon")
+        user_csv.read_csv_upload(io.BytesIO(b"text\nx\n"), encoding="klingon")
 
 
 @pytest.mark.parametrize(
@@ -81,11 +81,11 @@ def test_a_csv_is_read_as_strict_utf8_naming_the_line_and_byte() -> None:
 )
 def test_a_malformed_csv_stops_with_the_line(data: bytes, says: str) -> None:
     with pytest.raises(PipelineError, match=re.escape(says)):
-        serving.read_csv_upload(io.BytesIO(data))
+        user_csv.read_csv_upload(io.BytesIO(data))
 
 
 def test_blank_lines_are_skipped_and_cells_stay_text() -> None:
-    frame = serving.read_csv_upload(io.BytesIO(b"id,text\r\n007,hi\r\n\r\n008,\r\n"))
+    frame = user_csv.read_csv_upload(io.BytesIO(b"id,text\r\n007,hi\r\n\r\n008,\r\n"))
     assert frame.to_dict("list") == {"id": ["007", "008"], "text": ["hi", ""]}
 
 
@@ -112,9 +112,9 @@ class Fixed(TextClassifier):
 def test_blank_text_gets_no_prediction_anywhere() -> None:
     model = Fixed()
     for blank in ("", "   ", "\t\n", "\u00a0\u200b"):
-        assert is_blank(blank) and serving.blank_mask(model, [blank]).tolist() == [True]
+        assert is_blank(blank) and inference.blank_mask(model, [blank]).tolist() == [True]
         with pytest.raises(PipelineError, match="is blank"):
-            serving.predict(model, ["help me", blank])
+            inference.predict(model, ["help me", blank])
     assert not is_blank("!!") and not is_blank("😀")
     assert is_blank("^JK", masked=True) and not is_blank("^JK")  # masking can leave nothing
     frame = pd.DataFrame({"text": ["help me", "   ", None, "", "thanks"]})
@@ -170,7 +170,7 @@ def test_a_csv_is_exact_by_default_and_escaped_for_a_spreadsheet_on_request() ->
 # -- a label column: how right the model is ------------------------------------------------------------
 def test_read_labels_takes_booleans_digits_and_class_names() -> None:
     values = pd.Series(["True", " false ", "1", "0", "INBOUND", "outbound", "maybe", None])
-    got = serving.read_labels(values)
+    got = user_csv.read_labels(values)
     assert got[:6].tolist() == ["inbound", "outbound", "inbound", "outbound", "inbound", "outbound"]
     assert got[6:].isna().all()
 
@@ -179,10 +179,10 @@ def test_label_like_columns_and_the_guess_by_name() -> None:
     frame = pd.DataFrame(
         {"text": ["@a hi", "@1 sorry"], "inbound": ["True", "False"], "gold": ["inbound", None], "n": ["5", "1"]}
     )
-    assert serving.label_like_columns(frame) == ["inbound", "gold"]
-    assert serving.guess_label_column(["gold", "inbound"]) == "inbound"
-    assert serving.guess_label_column(["Label"]) == "Label"
-    assert serving.guess_label_column(["gold"]) is None  # only a user's choice makes it the truth
+    assert user_csv.label_like_columns(frame) == ["inbound", "gold"]
+    assert user_csv.guess_label_column(["gold", "inbound"]) == "inbound"
+    assert user_csv.guess_label_column(["Label"]) == "Label"
+    assert user_csv.guess_label_column(["gold"]) is None  # only a user's choice makes it the truth
 
 
 def test_label_metrics_scores_rows_with_a_text_and_a_label() -> None:
