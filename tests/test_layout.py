@@ -19,8 +19,9 @@ import pytest
 import yaml
 from conftest import MODELS, PARAMS, REPO
 
+from twcs_classifier.dvc_pipeline import restore_hint, stage_failure_note
 from twcs_classifier.evaluation import PLOTS
-from twcs_classifier.layout import CATALOG, TEMPLATES, USER_RAW_DATA, Layout, restore_hint, stage_failure_note
+from twcs_classifier.layout import CATALOG, TEMPLATES, USER_RAW_DATA, Layout
 from twcs_classifier.sampling import SPLITS
 
 DVC_YAML = yaml.safe_load((REPO / "dvc.yaml").read_text())

@@ -76,7 +76,8 @@ spreadsheet would run as formulas (starting with = + - @, tab or carriage return
 
 def _model_names() -> str:
     """The models of the project (params.yaml's compare.models), for the help text."""
-    from .layout import Layout, configured_models
+    from .dvc_pipeline import configured_models
+    from .layout import Layout
 
     names = configured_models(Layout.find().root)
     return ", ".join(names) if names else "those under compare.models in params.yaml"

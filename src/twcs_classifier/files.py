@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .dvc_pipeline import restore_hint
 from .errors import PipelineError, os_error
-from .layout import restore_hint
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -253,7 +253,7 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
     """Read a JSON file the pipeline wrote; a missing or unreadable one is a
-    :class:`PipelineError` that says how to get it back (:func:`~twcs_classifier.layout.restore_hint`:
+    :class:`PipelineError` that says how to get it back (:func:`~twcs_classifier.dvc_pipeline.restore_hint`:
     from DVC's cache or git, or by rerunning the stage that writes it, one dvc.yaml has)."""
     path = Path(path)
     try:
@@ -303,7 +303,7 @@ def write_parquet(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
 
 def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a Parquet file the pipeline wrote; a missing or unreadable one is a
-    :class:`PipelineError` that says how to get it back (:func:`~.layout.restore_hint`)."""
+    :class:`PipelineError` that says how to get it back (:func:`~.dvc_pipeline.restore_hint`)."""
     path = Path(path)
     if not path.is_file():
         raise PipelineError(f"{path} is missing", restore_hint(path))

@@ -14,10 +14,11 @@ from typing import Any
 
 from scipy.stats import binomtest
 
+from .dvc_pipeline import restore_hint
 from .errors import PipelineError
 from .evaluation import CONDITIONS
 from .files import atomic_dir, write_json
-from .layout import MODEL_CARD, restore_hint
+from .layout import MODEL_CARD
 from .paired import PairTest, significantly_better_than, significantly_worse_than
 from .params import SELECT_BEST
 

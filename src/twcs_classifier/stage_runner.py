@@ -11,8 +11,8 @@ import os
 import sys
 from collections.abc import Callable
 
+from .dvc_pipeline import stage_failure_note
 from .errors import guarded
-from .layout import stage_failure_note
 from .native_logs import quiet_native_logs
 
 
@@ -21,7 +21,7 @@ def run_stage(main: Callable[[], None]) -> None:
     code. Under DVC (which removes a stage's outputs, all but the persistent ones, before
     running it) a failure also says how to get the outputs of the last good run back:
     ``dvc checkout`` for those in DVC's cache, ``git checkout`` for those kept in git
-    (:func:`~twcs_classifier.layout.stage_failure_note`). TensorFlow's native log noise is
+    (:func:`~twcs_classifier.dvc_pipeline.stage_failure_note`). TensorFlow's native log noise is
     kept off stderr, as in the CLI."""
     with quiet_native_logs():
         code = guarded(main)

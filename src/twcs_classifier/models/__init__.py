@@ -15,8 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..dvc_pipeline import restore_hint
 from ..errors import PipelineError
-from ..layout import restore_hint
 from .base import META_FILE, LabelledTexts, Probabilities, TextClassifier
 
 if TYPE_CHECKING:
