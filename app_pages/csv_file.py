@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import MAX_CHARS, model_label, paths, percent_column, pick_model, show_confusion, show_error
-from twcs_classifier import LABEL_TEXT, app_view, artifacts, files, inference, serving, user_csv
+from twcs_classifier import LABEL_TEXT, app_view, artifacts, csv_output, inference, serving, user_csv
 from twcs_classifier.app_view import md_code, md_text
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.models import TextClassifier
@@ -149,8 +149,8 @@ def label(
         "counts": result.counts,
         "scores": scores,
         "rows": rows,
-        "csv": files.to_csv_bytes(result.frame),
-        "spreadsheet_csv": files.to_csv_bytes(result.frame, spreadsheet=True),
+        "csv": csv_output.to_csv_bytes(result.frame),
+        "spreadsheet_csv": csv_output.to_csv_bytes(result.frame, spreadsheet=True),
         "name": app_view.labelled_filename(upload_name),
         "spreadsheet_name": app_view.labelled_filename(upload_name, spreadsheet=True),
     }

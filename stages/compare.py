@@ -7,10 +7,11 @@ paired tests). Params: compare.models, compare.rank_by, compare.alpha, select.mo
 """
 
 from twcs_classifier.compare import compare, paired_tests_by_set
-from twcs_classifier.files import read_json, read_parquet, write_json, write_text
+from twcs_classifier.files import write_json, write_text
 from twcs_classifier.layout import Layout
 from twcs_classifier.paired import correct_by_set
 from twcs_classifier.params import load_params
+from twcs_classifier.reading import read_json, read_parquet
 from twcs_classifier.selection import chosen_model
 from twcs_classifier.stage_runner import run_stage
 

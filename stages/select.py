@@ -9,10 +9,10 @@ or killed run leaves the model served before as it was. The card takes the metri
 metrics/details/<model>.json and the params from the model's own model.json. Params: select.model.
 """
 
-from twcs_classifier.files import read_json
 from twcs_classifier.layout import Layout
 from twcs_classifier.models import load_model
 from twcs_classifier.params import load_params
+from twcs_classifier.reading import read_json
 from twcs_classifier.sampling import SPLITS
 from twcs_classifier.selection import check_servable, fingerprint, install_model, installed_model, model_card
 from twcs_classifier.stage_runner import run_stage

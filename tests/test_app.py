@@ -27,8 +27,8 @@ from streamlit.testing.v1 import AppTest
 
 from twcs_classifier import LABEL_TEXT, app_view, artifacts, inference, serving, user_csv
 from twcs_classifier.compare import pair_rows
+from twcs_classifier.csv_output import escape_formula
 from twcs_classifier.evaluation import CONDITIONS
-from twcs_classifier.files import escape_formula
 from twcs_classifier.layout import Layout
 from twcs_classifier.metrics import classification_metrics
 from twcs_classifier.models import load_model

@@ -353,7 +353,7 @@ def record_hash(directory: Path, name: str) -> None:
     """Record the file's present hash in model.json: a consistent pair, but an old one."""
     import json
 
-    from twcs_classifier.files import sha256_file
+    from twcs_classifier.reading import sha256_file
 
     meta = json.loads((directory / "model.json").read_text())
     meta["files"][name] = sha256_file(directory / name)

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from twcs_classifier import inference, serving, user_csv
+from twcs_classifier.csv_output import to_csv_bytes
 from twcs_classifier.errors import PipelineError
-from twcs_classifier.files import to_csv_bytes
 from twcs_classifier.metrics import classification_metrics
 from twcs_classifier.models import TextClassifier
 from twcs_classifier.text import is_blank

@@ -21,8 +21,8 @@ import yaml
 from conftest import PARAMS, REPO, commit_all, copy_repo, dvc
 
 from twcs_classifier.errors import PipelineError
-from twcs_classifier.files import sha256_file
 from twcs_classifier.layout import Layout
+from twcs_classifier.reading import sha256_file
 
 HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
 ROWS = "".join(

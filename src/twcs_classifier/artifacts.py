@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 
 from .errors import PipelineError
-from .files import read_json_or_none
 from .layout import Layout
 from .models.base import META_FILE
 from .params import read_params_file
+from .reading import read_json_or_none
 
 
 def model_stamp(directory: str | Path) -> int | None:

@@ -15,8 +15,9 @@ from typing import IO, Any
 
 from .errors import PipelineError
 from .extract import check_twcs, twcs_member
-from .files import atomic_path, read_json_or_none, same_file, sha256_file, write_json
+from .files import atomic_path, same_file, write_json
 from .layout import USER_RAW_DATA, Layout
+from .reading import read_json_or_none, sha256_file
 
 KAGGLE_DATASET = "thoughtvector/customer-support-on-twitter"
 CSV_NAME = "twcs.csv"

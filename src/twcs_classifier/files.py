@@ -1,13 +1,15 @@
-"""Small file helpers shared by the stages, serving and the app: atomic writes (files and
-directories; only over a regular file or a directory: devices, FIFOs, sockets and symbolic
-links are refused), JSON, Parquet, and the one CSV writer (exact by default; with formulas
-escaped for a spreadsheet on request)."""
+"""Writing the project's files safely, for the stages, serving and the app: atomic writes of
+files and directories (a failed write leaves nothing half-written; normal modes; temporary
+files of killed writes removed), only over a regular file or a directory (devices, FIFOs,
+sockets and symbolic links are refused, checked before any work), whether two paths name one
+file (so an output never replaces its input), and the writers of JSON, text, Parquet and CSV
+(the format is :mod:`twcs_classifier.csv_output`'s). Reading them back is
+:mod:`twcs_classifier.reading`'s."""
 
 from __future__ import annotations
 
 import ctypes
 import errno
-import hashlib
 import json
 import os
 import re
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .dvc_pipeline import restore_hint
+from .csv_output import to_csv_bytes
 from .errors import PipelineError, os_error
 
 if TYPE_CHECKING:
@@ -251,31 +253,6 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> 
         writer(tmp)
 
 
-def read_json(path: str | os.PathLike[str]) -> Any:
-    """Read a JSON file the pipeline wrote; a missing or unreadable one is a
-    :class:`PipelineError` that says how to get it back (:func:`~twcs_classifier.dvc_pipeline.restore_hint`:
-    from DVC's cache or git, or by rerunning the stage that writes it, one dvc.yaml has)."""
-    path = Path(path)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PipelineError(f"{path} is missing", restore_hint(path)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError) as err:
-        raise PipelineError(f"{path} cannot be read as JSON ({err})", restore_hint(path)) from None
-
-
-def read_json_or_none(path: str | os.PathLike[str]) -> Any:
-    """The JSON in ``path``, or ``None`` if the file does not exist or cannot be read (the
-    app then says what to build instead of failing)."""
-    path = Path(path)
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     """Whether ``a`` and ``b`` name one file: the same path once resolved, or two names of one
     existing file (a hard link, a bind mount, a case-insensitive disk)."""
@@ -287,32 +264,9 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return False
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The sha256 of a file's bytes, as hex (read in blocks: any size in little memory)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_parquet(path: str | os.PathLike[str], frame: pd.DataFrame) -> None:
     """Write ``frame`` as Parquet (no index), atomically."""
     write_with(path, lambda tmp: frame.to_parquet(tmp, index=False))
-
-
-def read_parquet(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a Parquet file the pipeline wrote; a missing or unreadable one is a
-    :class:`PipelineError` that says how to get it back (:func:`~.dvc_pipeline.restore_hint`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise PipelineError(f"{path} is missing", restore_hint(path))
-    import pandas as pd  # here, not at import: serving one tweet never loads pandas
-
-    try:
-        return pd.read_parquet(path)
-    except (OSError, ValueError) as err:
-        raise PipelineError(f"{path} cannot be read as Parquet ({err})", restore_hint(path)) from None
 
 
 def _json_default(obj: Any) -> Any:
@@ -325,52 +279,6 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
-
-
-# -- CSV: exact for programs, or escaped for a spreadsheet ----------------------------------------
-FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP's list: ``=``,
-``+``, ``-``, ``@``, tab, carriage return; and their full-width forms, which some
-spreadsheets read the same way)."""
-
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-
-
-def escape_formula(value: Any) -> Any:
-    """A cell as a spreadsheet should show it: text starting with a formula character gets a
-    leading ``'`` (OWASP's CSV-injection advice), so it is shown, never run. Plain numbers
-    such as ``-1.5`` and anything that is not text are left as they are."""
-    if isinstance(value, str) and value and value[0] in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with :func:`escape_formula` applied to every text cell and column name."""
-    from pandas.api.types import is_string_dtype
-
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or is_string_dtype(out[column]):
-            out[column] = out[column].map(escape_formula)
-    out.columns = [escape_formula(c) for c in out.columns]
-    return out
-
-
-def to_csv_bytes(frame: pd.DataFrame, spreadsheet: bool = False) -> bytes:
-    """A frame as UTF-8 CSV: every field quoted and lines ending in CRLF, so a text holding a
-    line break or a bare carriage return reads back as one row. The one way the project
-    writes CSV.
-
-    By default **exact**: every cell and column name as it is, so a program (pandas, the
-    ``csv`` module, this project) reads back the very strings it was given. With
-    ``spreadsheet``, **for opening in a spreadsheet**: cells a spreadsheet would run as
-    formulas get a leading ``'`` (:func:`spreadsheet_safe`) and the file starts with a UTF-8
-    byte-order mark (so Excel reads it as UTF-8); the ``'`` is then part of such a cell for
-    any program that reads the file."""
-    table = spreadsheet_safe(frame) if spreadsheet else frame
-    text = table.to_csv(index=False, lineterminator="\r\n", quoting=1)
-    return text.encode("utf-8-sig" if spreadsheet else "utf-8")
 
 
 def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame, spreadsheet: bool = False) -> None:

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from . import LABELS
+from .csv_output import to_csv_bytes
 from .errors import PipelineError, os_error
-from .files import check_output_path, same_file, to_csv_bytes, write_with
+from .files import check_output_path, same_file, write_with
 from .inference import SHOWN_DECIMALS, blank_mask, predict_proba
 from .models import TextClassifier
 from .user_csv import DEFAULT_ENCODING, default_label_column, read_csv_upload, read_labels
@@ -145,7 +146,7 @@ def predict_csv(
 ) -> dict[str, Any]:
     """Label the texts of a CSV file and write the result to ``out_path``, which may not be the
     input: UTF-8, every input cell exactly as read (``spreadsheet``: formulas escaped for a
-    spreadsheet instead, see :func:`~twcs_classifier.files.to_csv_bytes`). Returns the counts
+    spreadsheet instead, see :func:`~twcs_classifier.csv_output.to_csv_bytes`). Returns the counts
     of the labels and, when the file has a label column (``label_column``, by default the one
     :func:`default_label_column` finds), how right they are (:func:`score_summary`)."""
     in_path, out_path = Path(in_path), Path(out_path)

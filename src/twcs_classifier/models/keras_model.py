@@ -21,7 +21,7 @@ import numpy as np
 
 from ..dvc_pipeline import restore_hint
 from ..errors import PipelineError
-from ..files import sha256_file
+from ..reading import sha256_file
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
 from ..tokenizer import INPUT_NAMES, INPUT_RANKS, Encoded, Tokenizer, network_inputs

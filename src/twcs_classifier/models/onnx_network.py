@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PipelineError
-from ..files import sha256_file
+from ..reading import sha256_file
 from ..runtime import cores
 from ..tokenizer import Encoded, Tokenizer, network_inputs
 
