@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twcs_classifier.extract import REQUIRED_COLUMNS
+from twcs_classifier.twcs_rows import REQUIRED_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "twcs_real_sample.csv"

@@ -9,7 +9,8 @@ import pytest
 
 from twcs_classifier.conversations import derive_company, derive_conversations
 from twcs_classifier.errors import PipelineError
-from twcs_classifier.extract import extract, parse_inbound, read_twcs
+from twcs_classifier.extract import extract, read_twcs
+from twcs_classifier.twcs_rows import parse_inbound
 
 HEADER = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
 ROWS = (

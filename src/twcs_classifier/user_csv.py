@@ -253,7 +253,7 @@ def read_labels(values: pd.Series) -> pd.Series:
     """A label column as ``inbound`` / ``outbound`` (missing where a value reads as neither):
     ``True``/``1``/``inbound`` is a customer query, ``False``/``0``/``outbound`` a company
     reply, in any case, spaces ignored (the ``inbound`` column of twcs.csv reads as it should)."""
-    from .extract import FALSE_VALUES, TRUE_VALUES
+    from .twcs_rows import FALSE_VALUES, TRUE_VALUES
 
     norm = values.astype("string").str.strip().str.lower()
     inbound = norm.isin([*TRUE_VALUES, LABELS[1]])
