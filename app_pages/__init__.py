@@ -2,5 +2,6 @@
 
 Each page file is a script Streamlit runs; :mod:`app_pages.common` holds what they share
 (the project's paths, loading a model once, the model picker, error messages). What a page
-shows is decided in :mod:`twcs_classifier.app_view`; the pages only lay it out.
+shows is decided in :mod:`twcs_classifier.app_tweet`, :mod:`~twcs_classifier.app_tables`,
+:mod:`~twcs_classifier.app_curves` and :mod:`~twcs_classifier.app_text`; the pages only lay it out.
 """

@@ -8,7 +8,7 @@ from pathlib import Path
 import altair as alt
 import streamlit as st
 
-from twcs_classifier import app_view, artifacts, inference
+from twcs_classifier import app_tables, app_text, app_tweet, artifacts, inference
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.explanation import WordScores
 from twcs_classifier.layout import SELECTED, Layout
@@ -49,7 +49,7 @@ def word_scores(name: str, model: TextClassifier, text: str) -> WordScores:
 def show_error(err: PipelineError) -> None:
     """A :class:`PipelineError` as a message: what is wrong and how to fix it, as text (a file or
     column name in it is never read as Markdown), with no server path in it."""
-    st.error(app_view.error_markdown(err.problem, err.fix, paths().root))
+    st.error(app_text.error_markdown(err.problem, err.fix, paths().root))
 
 
 def get_model(name: str) -> TextClassifier | None:
@@ -83,17 +83,17 @@ def pick_model(key: str) -> tuple[str, TextClassifier | None]:
 
 
 def show_highlight(model: TextClassifier, scores: WordScores, note: bool = True) -> None:
-    """A text's word scores as highlighted words (see :func:`~twcs_classifier.app_view.highlight_html`),
+    """A text's word scores as highlighted words (see :func:`~twcs_classifier.app_tweet.highlight_html`),
     with ``note``, under them which words the model read when it did not read them all."""
-    st.markdown(app_view.highlight_html(scores.pairs(), scores.read), unsafe_allow_html=True)
-    read = app_view.reading_note(len(scores.words), scores.read, model.max_tokens_read)
+    st.markdown(app_tweet.highlight_html(scores.pairs(), scores.read), unsafe_allow_html=True)
+    read = app_tweet.reading_note(len(scores.words), scores.read, model.max_tokens_read)
     if note and read:
         st.caption(read)
 
 
 def show_confusion(counts: dict[str, int]) -> None:
     """A confusion matrix with counts and rates, as a static table (never cut on a phone)."""
-    st.table(app_view.confusion_display(counts))
+    st.table(app_tables.confusion_display(counts))
 
 
 def model_colour() -> dict:

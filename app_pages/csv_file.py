@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import MAX_CHARS, model_label, paths, percent_column, pick_model, show_confusion, show_error
-from twcs_classifier import LABEL_TEXT, app_view, artifacts, csv_output, inference, serving, user_csv
-from twcs_classifier.app_view import md_code, md_text
+from twcs_classifier import LABEL_TEXT, app_tables, artifacts, csv_output, inference, serving, user_csv
+from twcs_classifier.app_text import md_code, md_text
 from twcs_classifier.errors import PipelineError
 from twcs_classifier.models import TextClassifier
 
@@ -151,8 +151,8 @@ def label(
         "rows": rows,
         "csv": csv_output.to_csv_bytes(result.frame),
         "spreadsheet_csv": csv_output.to_csv_bytes(result.frame, spreadsheet=True),
-        "name": app_view.labelled_filename(upload_name),
-        "spreadsheet_name": app_view.labelled_filename(upload_name, spreadsheet=True),
+        "name": app_tables.labelled_filename(upload_name),
+        "spreadsheet_name": app_tables.labelled_filename(upload_name, spreadsheet=True),
     }
 
 
@@ -202,7 +202,7 @@ def show_scores(done: dict) -> None:
         )
         return
     with st.container(key="csv_scores", horizontal=True):
-        st.metric("Accuracy", app_view.format_rate(round(scores["accuracy"] * scores["n"]), scores["n"]))
+        st.metric("Accuracy", app_tables.format_rate(round(scores["accuracy"] * scores["n"]), scores["n"]))
         st.metric("F1 (macro)", f"{scores['f1_macro']:.3f}")
         st.metric("Rows scored", f"{scores['rows_scored']:,}")
         st.metric("Rows not scored", f"{scores['rows_not_scored']:,}", help="No text, or no readable label.")
@@ -212,7 +212,7 @@ def show_scores(done: dict) -> None:
         show_confusion(scores["confusion"])
     with right:
         st.caption("Per class")
-        st.table(app_view.style_figures(app_view.per_class_table(scores)))
+        st.table(app_tables.style_figures(app_tables.per_class_table(scores)))
 
 
 def show_rows(done: dict) -> None:
@@ -222,9 +222,9 @@ def show_rows(done: dict) -> None:
         low, high = st.slider(
             "Confidence", 0.5, 1.0, (0.5, 1.0), step=0.01, key="csv_confidence", format="percent", width=260
         )
-        order = st.selectbox("Order", list(app_view.SORT_ORDERS), key="csv_order", width=220)
+        order = st.selectbox("Order", list(app_tables.SORT_ORDERS), key="csv_order", width=220)
         only_wrong = done["label_column"] is not None and st.checkbox("Only mistakes", key="csv_only_wrong")
-    shown = app_view.view_rows(rows, (low, high), order, only_wrong)
+    shown = app_tables.view_rows(rows, (low, high), order, only_wrong)
     shown = shown.assign(confidence=inference.shown_probability(shown["confidence"]))
     st.caption(
         f"{len(shown):,} of {len(rows):,} rows match"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app_pages.common import NAMED, get_model, paths, percent_column, show_highlight, word_scores
-from twcs_classifier import LABEL_TEXT, app_view, artifacts, inference
+from twcs_classifier import LABEL_TEXT, app_tables, app_text, app_tweet, artifacts, inference
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import SELECTED
 
@@ -37,8 +37,8 @@ def page() -> None:
     name, conditions = _model_and_conditions(names, served)
     truth, min_confidence, contains = _more_filters()
     mistakes = artifacts.read_mistakes(layout, name)
-    shown = app_view.filter_mistakes(mistakes, conditions, truth, min_confidence, contains)
-    st.caption(f"{len(shown):,} of {len(mistakes):,} mistakes of {app_view.md_text(name)} match.")
+    shown = app_tables.filter_mistakes(mistakes, conditions, truth, min_confidence, contains)
+    st.caption(f"{len(shown):,} of {len(mistakes):,} mistakes of {app_text.md_text(name)} match.")
     if shown.empty:
         return
     _mistakes_table(shown)
@@ -110,13 +110,13 @@ def _as_the_model_read_them(model_name: str, shown: pd.DataFrame) -> None:
     if model is None:
         return
     st.markdown("**As the model read them**")
-    st.markdown(app_view.legend_html(), unsafe_allow_html=True)
+    st.markdown(app_tweet.legend_html(), unsafe_allow_html=True)
     for row in shown.head(SHOWN_TEXTS).itertuples():
         with st.container(border=True):
             st.markdown(
-                f"**{app_view.md_text(CONDITIONS.get(row.condition, row.condition))}** · "
-                f"truth: {app_view.md_text(app_view.CLASS_NOUN.get(row.truth, row.truth))} · "
-                f"predicted {app_view.probability_line(row.predicted, row.p_inbound)}"
+                f"**{app_text.md_text(CONDITIONS.get(row.condition, row.condition))}** · "
+                f"truth: {app_text.md_text(app_tweet.CLASS_NOUN.get(row.truth, row.truth))} · "
+                f"predicted {app_tweet.probability_line(row.predicted, row.p_inbound)}"
             )
             show_highlight(model, word_scores(model_name, model, str(row.text)))
     if len(shown) > SHOWN_TEXTS:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import NAMED, model_colour, paths, show_confusion
-from twcs_classifier import app_view, artifacts
+from twcs_classifier import app_curves, app_tables, app_text, artifacts
 from twcs_classifier.compare import method_note, pair_rows
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import PRECISION_RECALL, ROC, Layout, reliability_plot
@@ -32,7 +32,7 @@ def reliability_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     """Per confidence bin and model, the share of right answers, over the diagonal that a
     calibrated model lies on; a point's size is the bin's tweet count (in its tooltip too)."""
     x = alt.Scale(domain=[0.5, 1.0])
-    y = alt.Scale(domain=app_view.curve_domain(frame["accuracy"], floor=0.5))
+    y = alt.Scale(domain=app_curves.curve_domain(frame["accuracy"], floor=0.5))
     diagonal = (
         alt.Chart(pd.DataFrame({"confidence": [0.5, 1.0], "accuracy": [0.5, 1.0]}))
         .mark_line(strokeDash=[4, 4], color="grey")
@@ -61,7 +61,7 @@ def reliability_chart(frame: pd.DataFrame, title: str) -> alt.LayerChart:
 def curve_chart(frame: pd.DataFrame, curve: str, title: str, zoom: bool) -> alt.Chart:
     """One line per model, points drawn in file order (ROC and PR curves double back in x);
     with ``zoom``, the axes show the top corner only."""
-    x, y = app_view.CURVES[curve][:2]
+    x, y = app_curves.CURVES[curve][:2]
     x_domain, y_domain = ZOOM[curve] if zoom else ([0.0, 1.0], [0.0, 1.0])
     return (
         alt.Chart(frame, title=title)
@@ -95,8 +95,8 @@ def page() -> None:
         f"Every metric, from `{NAMED.details_file('<model>')}` (`dvc metrics show` prints the headline, "
         f"`{NAMED.metrics_file('<model>')}`) and the seconds in `{NAMED.timing_file('<model>')}`"
     ):
-        table = app_view.metrics_table(metrics)
-        st.dataframe(app_view.style_figures(table, by="row"), key="metrics_table")
+        table = app_tables.metrics_table(metrics)
+        st.dataframe(app_tables.style_figures(table, by="row"), key="metrics_table")
     show_card(layout)
 
 
@@ -107,7 +107,7 @@ def show_ranking(compare: dict) -> None:
         "means anything is for the paired tests below to say); F1 is macro-averaged; ECE is the expected "
         "calibration error of the served probabilities (0 is perfect)."
     )
-    st.dataframe(app_view.compare_style(app_view.compare_table(compare)), key="compare_table")
+    st.dataframe(app_tables.compare_style(app_tables.compare_table(compare)), key="compare_table")
     show_verdicts(compare)
 
 
@@ -124,16 +124,16 @@ def show_conditions(layout: Layout, names: list[str], metrics: dict) -> None:
     zoom = st.toggle("Zoom ROC and precision-recall into the top corner", value=True, key="zoom_curves")
     for tab, (condition, title) in zip(st.tabs([t.capitalize() for t in CONDITIONS.values()]), CONDITIONS.items()):
         with tab:
-            frame = app_view.load_curves(layout, names, reliability_plot(condition))
+            frame = app_curves.load_curves(layout, names, reliability_plot(condition))
             st.altair_chart(reliability_chart(frame, f"Reliability: {title}"), width="stretch")
             if condition == "test":
                 left, right = st.columns(2)
                 left.altair_chart(
-                    curve_chart(app_view.load_curves(layout, names, ROC), ROC, "ROC", zoom), width="stretch"
+                    curve_chart(app_curves.load_curves(layout, names, ROC), ROC, "ROC", zoom), width="stretch"
                 )
                 right.altair_chart(
                     curve_chart(
-                        app_view.load_curves(layout, names, PRECISION_RECALL),
+                        app_curves.load_curves(layout, names, PRECISION_RECALL),
                         PRECISION_RECALL,
                         "Precision-recall (inbound positive)",
                         zoom,
@@ -151,7 +151,7 @@ def show_card(layout: Layout) -> None:
         st.info(f"There is no {layout.model_card.name} in {NAMED.selected}: the select stage writes it (`dvc repro`).")
         return
     with st.container(key="model_card"):  # app.py's CSS wraps a long value (the SHA-256) inside its cell
-        st.table(app_view.card_summary(card))
+        st.table(app_tables.card_summary(card))
     with st.expander(f"The whole card: {NAMED.model_card}"):
         st.json(card)
 
@@ -183,7 +183,7 @@ def show_matrices(metrics: dict, condition: str) -> None:
     for start in range(0, len(names), 2):
         for column, name in zip(st.columns(2), names[start : start + 2]):
             with column:
-                st.markdown(f"**{app_view.md_text(name)}** ({metrics[name][condition]['n']:,} tweets)")
+                st.markdown(f"**{app_text.md_text(name)}** ({metrics[name][condition]['n']:,} tweets)")
                 show_confusion(metrics[name][condition]["confusion"])
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import MAX_CHARS, pick_model, show_highlight
-from twcs_classifier import app_view, inference, user_csv
+from twcs_classifier import app_tweet, inference, user_csv
 from twcs_classifier.models import TextClassifier
 
 
@@ -35,7 +35,7 @@ def page() -> None:
         st.session_state["predicted_text"] = text
     with st.container(horizontal=True, key="examples", vertical_alignment="center"):
         st.caption("Or try:", width="content")
-        for example in app_view.EXAMPLE_TWEETS:
+        for example in app_tweet.EXAMPLE_TWEETS:
             st.button(
                 example.title,
                 key=f"example_{example.title}",
@@ -55,7 +55,7 @@ def page() -> None:
 
 
 def show_prediction(model: TextClassifier, raw: str) -> None:
-    prepared = app_view.prepare_text(raw, MAX_CHARS)
+    prepared = app_tweet.prepare_text(raw, MAX_CHARS)
     if inference.blank_mask(model, [prepared.text])[0]:
         st.warning(
             "There is nothing to label: the text is empty, or nothing is left of it once normalised "
@@ -63,7 +63,7 @@ def show_prediction(model: TextClassifier, raw: str) -> None:
         )
         return
     scores = inference.explain_words(model, prepared.text)
-    read = app_view.reading_note(len(scores.words), scores.read, model.max_tokens_read)
+    read = app_tweet.reading_note(len(scores.words), scores.read, model.max_tokens_read)
     if prepared.cut or read:
         cut = (
             f"The text has {prepared.original_chars:,} characters: only its first {MAX_CHARS:,} went to the model."
@@ -76,17 +76,17 @@ def show_prediction(model: TextClassifier, raw: str) -> None:
     pred = inference.predict(model, [prepared.text])[0]
     with st.container(key="prediction", border=True):
         st.subheader(pred.label_text, anchor=False)
-        st.markdown(app_view.probability_line(pred.label, pred.p_inbound))
+        st.markdown(app_tweet.probability_line(pred.label, pred.p_inbound))
     st.markdown("**Which words pushed the decision**")
     if not scores.words:
         st.caption("This model gives no word scores for this text.")
         return
     with st.container(key="highlight"):
         show_highlight(model, scores, note=False)
-    st.markdown(app_view.legend_html(), unsafe_allow_html=True)
+    st.markdown(app_tweet.legend_html(), unsafe_allow_html=True)
     st.caption(model.importance_explanation + " Words appear as the model reads them: lower-cased, links as `xxurl`.")
     with st.expander("Scores of the strongest words"):
-        st.dataframe(app_view.importance_frame(scores.pairs()), hide_index=True)
+        st.dataframe(app_tweet.importance_frame(scores.pairs()), hide_index=True)
 
 
 page()

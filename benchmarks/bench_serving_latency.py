@@ -32,7 +32,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from twcs_classifier import inference
-from twcs_classifier.app_view import EXAMPLE_TWEETS
+from twcs_classifier.app_tweet import EXAMPLE_TWEETS
 from twcs_classifier.layout import Layout
 
 TWEETS = [example.text for example in EXAMPLE_TWEETS] + [

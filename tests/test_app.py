@@ -25,7 +25,7 @@ from conftest import MODELS, REAL_SAMPLE
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from twcs_classifier import LABEL_TEXT, app_view, artifacts, inference, serving, user_csv
+from twcs_classifier import LABEL_TEXT, app_tables, app_tweet, artifacts, inference, serving, user_csv
 from twcs_classifier.compare import pair_rows
 from twcs_classifier.csv_output import escape_formula
 from twcs_classifier.evaluation import CONDITIONS
@@ -101,7 +101,7 @@ def shown(at: AppTest) -> dict[str, str]:
 
 def shown_text(markdown: str) -> str:
     """A Markdown source as the reader sees its text: backslash escapes (what
-    :func:`~twcs_classifier.app_view.md_text` adds to a user's strings) and hard breaks removed."""
+    :func:`~twcs_classifier.app_text.md_text` adds to a user's strings) and hard breaks removed."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown.replace("  \n", "\n"))
 
 
@@ -139,7 +139,7 @@ def check_prediction(at: AppTest, model, text: str) -> None:
     expected = inference.predict(model, [text])[0]
     page = shown(at)
     assert page["label"] == expected.label_text
-    assert page["probabilities"] == app_view.probability_line(expected.label, expected.p_inbound)
+    assert page["probabilities"] == app_tweet.probability_line(expected.label, expected.p_inbound)
 
 
 def highlight(at: AppTest) -> str:
@@ -178,7 +178,7 @@ def test_one_tweet_shows_label_probabilities_and_highlighted_words(project: Path
     assert "%" in page["probabilities"] and "P(" not in page["probabilities"]
 
     scores = selected_model.token_importance(TWEET)
-    assert highlight(at) == app_view.highlight_html(scores)
+    assert highlight(at) == app_tweet.highlight_html(scores)
     assert highlight(at).count('class="twcs-token') == len(scores) > 5
     assert "twcs-unread" not in highlight(at)  # a tweet is read whole
     assert selected_model.importance_explanation in messages(at.caption)
@@ -208,7 +208,7 @@ def test_the_model_is_loaded_once(project: Path, monkeypatch: pytest.MonkeyPatch
     assert calls == [str(project / "models" / "selected")]
 
 
-@pytest.mark.parametrize("example", app_view.EXAMPLE_TWEETS, ids=lambda e: e.title)
+@pytest.mark.parametrize("example", app_tweet.EXAMPLE_TWEETS, ids=lambda e: e.title)
 def test_an_example_is_labelled_with_one_click(project: Path, selected_model, example) -> None:
     at = open_app()
     at.button(key=f"example_{example.title}").click().run()
@@ -258,7 +258,7 @@ def test_a_10000_character_text_is_cut_and_the_words_read_are_shown(project: Pat
     assert f"first {limit} tokens (a word's punctuation counts apart): " in notice
     assert f"it read {read} of these {len(scores):,} words" in notice
     shown_html = highlight(at)
-    assert shown_html == app_view.highlight_html(scores, read)
+    assert shown_html == app_tweet.highlight_html(scores, read)
     assert shown_html.count("twcs-unread") == len(scores) - read and "the model stops reading here" in shown_html
     check_prediction(predict(at, TWEET), selected_model, TWEET)
     assert not at.info
@@ -389,7 +389,7 @@ def test_a_csv_with_a_label_column_gets_accuracy_confusion_and_per_class_figures
     expected = serving.predict_dataframe(selected_model, frame, "text").frame
     want = classification_metrics((sample["inbound"] == "True").astype(int), expected["p_inbound"].to_numpy())
     figures = {m.label: m.value for m in at.metric}
-    assert figures["Accuracy"] == app_view.format_rate(round(want["accuracy"] * 400), 400)
+    assert figures["Accuracy"] == app_tables.format_rate(round(want["accuracy"] * 400), 400)
     assert figures["F1 (macro)"] == f"{want['f1_macro']:.3f}" and figures["Rows scored"] == "400"
     matrix = at.table[0].value
     assert matrix.loc["actual inbound", "predicted inbound"].startswith(f"{want['confusion']['tp']:,} (")
@@ -425,7 +425,7 @@ def test_a_label_column_can_be_chosen_and_another_model_picked(project: Path) ->
     model = load_model(project / "models" / "logreg")
     expected = serving.predict_dataframe(model, user_csv.read_csv_upload(io.BytesIO(csv_bytes(data))), "text").frame
     want = classification_metrics(data["gold"].eq("inbound").astype(int), expected["p_inbound"].to_numpy())
-    assert {m.label: m.value for m in at.metric}["Accuracy"] == app_view.format_rate(round(want["accuracy"] * 4), 4)
+    assert {m.label: m.value for m in at.metric}["Accuracy"] == app_tables.format_rate(round(want["accuracy"] * 4), 4)
     assert at.dataframe[-1].value["confidence"].tolist() == inference.shown_probability(expected["confidence"]).tolist()
 
 
@@ -545,7 +545,7 @@ def test_models_page_shows_the_compare_table_charts_per_condition_and_the_card(p
     for k, matrix in enumerate(matrices):
         condition, name = list(CONDITIONS)[k // len(names)], names[k % len(names)]
         counts = metrics[name][condition]["confusion"]
-        assert matrix.value.equals(app_view.confusion_display(counts))
+        assert matrix.value.equals(app_tables.confusion_display(counts))
         assert matrix.value.loc["actual inbound", "predicted inbound"].startswith(f"{counts['tp']:,} (")
 
     # The full metrics table, behind an expander.
@@ -581,15 +581,15 @@ def test_mistakes_page_shows_the_most_confident_errors_highlighted_and_filterabl
 
     model = load_model(project / "models" / served)
     boxes = [m.value for m in at.markdown if "twcs-highlight" in m.value]
-    top = app_view.filter_mistakes(mistakes).head(len(boxes))
+    top = app_tables.filter_mistakes(mistakes).head(len(boxes))
     assert len(boxes) == min(25, len(mistakes))
     explained = [inference.explain_words(model, t) for t in top["text"]]
-    assert boxes == [app_view.highlight_html(e.pairs(), e.read) for e in explained]
+    assert boxes == [app_tweet.highlight_html(e.pairs(), e.read) for e in explained]
 
     at.multiselect(key="mistakes_conditions").set_value(["test_masked"]).run()
     at.selectbox(key="mistakes_truth").set_value("inbound").run()
     table = at.dataframe[0].value if at.dataframe else pd.DataFrame(columns=["condition", "truth"])
-    want = app_view.filter_mistakes(mistakes, ["test_masked"], "inbound")
+    want = app_tables.filter_mistakes(mistakes, ["test_masked"], "inbound")
     assert len(table) == len(want) and set(table["condition"]) <= {CONDITIONS["test_masked"]}
     assert (table["truth"] == "inbound").all()
     assert f"{len(want):,} of {len(mistakes):,} mistakes of {served} match" in messages(at.caption)

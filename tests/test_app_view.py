@@ -1,4 +1,4 @@
-"""Unit tests of what the app shows (twcs_classifier.app_view), on tiny inputs."""
+"""Unit tests of what the app shows (twcs_classifier.app_tweet, app_tables, app_curves, app_text), on tiny inputs."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from conftest import write_json
 
-from twcs_classifier import LABEL_TEXT, app_view
+from twcs_classifier import LABEL_TEXT, app_curves, app_tables, app_text, app_tweet
 from twcs_classifier.layout import Layout
 
 
 def test_example_tweets_are_short_distinct_and_cover_both_classes() -> None:
-    examples = app_view.EXAMPLE_TWEETS
+    examples = app_tweet.EXAMPLE_TWEETS
     assert len(examples) >= 3
     assert len({e.title for e in examples}) == len(examples)
     assert {e.kind for e in examples} == set(LABEL_TEXT)
@@ -34,7 +34,7 @@ def test_example_tweets_are_short_distinct_and_cover_both_classes() -> None:
     ],
 )
 def test_prepare_text_cuts_to_the_cap(text: str | None, expected: str, cut: bool) -> None:
-    prepared = app_view.prepare_text(text, max_chars=5)
+    prepared = app_tweet.prepare_text(text, max_chars=5)
     assert (prepared.text, prepared.cut) == (expected, cut)
     assert prepared.original_chars == len(text or "")
 
@@ -52,17 +52,17 @@ def test_prepare_text_cuts_to_the_cap(text: str | None, expected: str, cut: bool
     ],
 )
 def test_percent_pair_reads_as_a_pair(p: float, pair: tuple[str, str]) -> None:
-    assert app_view.percent_pair(p) == pair
+    assert app_tweet.percent_pair(p) == pair
 
 
 def test_probability_line_puts_the_predicted_class_first() -> None:
-    assert app_view.probability_line("inbound", 0.9731) == "**97.3%** customer query · 2.7% company reply"
-    assert app_view.probability_line("outbound", 0.0269) == "**97.3%** company reply · 2.7% customer query"
-    assert app_view.probability_line("inbound", 1.0) == "**>99.9%** customer query · <0.1% company reply"
+    assert app_tweet.probability_line("inbound", 0.9731) == "**97.3%** customer query · 2.7% company reply"
+    assert app_tweet.probability_line("outbound", 0.0269) == "**97.3%** company reply · 2.7% customer query"
+    assert app_tweet.probability_line("inbound", 1.0) == "**>99.9%** customer query · <0.1% company reply"
 
 
 def test_highlight_html_colours_by_direction_and_strength() -> None:
-    out = app_view.highlight_html([("please", 2.0), ("dm", -1.0), ("the", 0.0)])
+    out = app_tweet.highlight_html([("please", 2.0), ("dm", -1.0), ("the", 0.0)])
     assert out.startswith("<div") and out.endswith("</div>") and "\n" not in out
     spans = re.findall(r'<span class="twcs-token twcs-(\w+)" title="([^"]+)" style="background-color: ([^;]+);', out)
     assert spans == [
@@ -74,52 +74,52 @@ def test_highlight_html_colours_by_direction_and_strength() -> None:
 
 
 def test_highlight_html_escapes_markup_and_markdown() -> None:
-    out = app_view.highlight_html([("<script>alert(1)</script>", 1.0), ("*bold*", 0.5), ("$5", 0.1), (":smile:", 0)])
+    out = app_tweet.highlight_html([("<script>alert(1)</script>", 1.0), ("*bold*", 0.5), ("$5", 0.1), (":smile:", 0)])
     assert "<script>" not in out and "*bold*" not in out and "$5" not in out and ":smile:" not in out
     assert "&#60;script&#62;" in out and "&#42;bold&#42;" in out and "&#36;5" in out
-    assert app_view.highlight_html([]) == '<div class="twcs-highlight" style="line-height: 2.2;"></div>'
+    assert app_tweet.highlight_html([]) == '<div class="twcs-highlight" style="line-height: 2.2;"></div>'
 
 
 def test_highlight_html_marks_the_tokens_past_what_the_model_reads() -> None:
     scores = [("a", 1.0), ("b", -2.0), ("c", 0.0), ("d", 0.0)]
-    out = app_view.highlight_html(scores, read=2)
+    out = app_tweet.highlight_html(scores, read=2)
     assert re.findall(r'twcs-token twcs-(\w+)"', out) == ["inbound", "outbound", "unread", "unread"]
     assert "the model stops reading here: 2 more not read" in out and "line-through" in out
     assert out.index("stops reading") < out.index(">c</span>")
-    assert app_view.highlight_html(scores, read=10) == app_view.highlight_html(scores)
-    assert "twcs-unread" not in app_view.highlight_html(scores)
+    assert app_tweet.highlight_html(scores, read=10) == app_tweet.highlight_html(scores)
+    assert "twcs-unread" not in app_tweet.highlight_html(scores)
 
 
 def test_reading_note_only_when_words_were_left_unread() -> None:
-    assert app_view.reading_note(10, 10, None) is None
-    assert app_view.reading_note(50, 50, 64) is None
-    assert app_view.reading_note(974, 50, 64) == (
+    assert app_tweet.reading_note(10, 10, None) is None
+    assert app_tweet.reading_note(50, 50, 64) is None
+    assert app_tweet.reading_note(974, 50, 64) == (
         "The model reads a text's first 64 tokens (a word's punctuation counts apart): it read 50 of these 974 "
         "words. The 924 after them (struck through) did not count."
     )
 
 
 def test_highlight_html_survives_nan_and_all_zero_scores() -> None:
-    out = app_view.highlight_html([("a", 0.0), ("b", math.nan)])
+    out = app_tweet.highlight_html([("a", 0.0), ("b", math.nan)])
     assert "transparent" in out and "rgba" not in out
 
 
 def test_legend_names_both_classes() -> None:
-    legend = app_view.legend_html()
+    legend = app_tweet.legend_html()
     assert LABEL_TEXT["inbound"] in legend and LABEL_TEXT["outbound"] in legend
 
 
 def test_importance_frame_lists_the_strongest_first() -> None:
-    frame = app_view.importance_frame([("a", 0.1), ("b", -0.5), ("c", 0.3), ("d", 0.0)], top=3)
+    frame = app_tweet.importance_frame([("a", 0.1), ("b", -0.5), ("c", 0.3), ("d", 0.0)], top=3)
     assert frame["word"].tolist() == ["b", "c", "a"]
     assert frame["towards"].tolist() == ["outbound", "inbound", "inbound"]
 
 
 def test_labelled_filename() -> None:
-    assert app_view.labelled_filename("tweets.csv") == "tweets_labelled.csv"
-    assert app_view.labelled_filename("") == "tweets_labelled.csv"
-    assert app_view.labelled_filename("a.b.csv") == "a.b_labelled.csv"
-    assert app_view.labelled_filename("a.csv", spreadsheet=True) == "a_labelled_spreadsheet.csv"
+    assert app_tables.labelled_filename("tweets.csv") == "tweets_labelled.csv"
+    assert app_tables.labelled_filename("") == "tweets_labelled.csv"
+    assert app_tables.labelled_filename("a.b.csv") == "a.b_labelled.csv"
+    assert app_tables.labelled_filename("a.csv", spreadsheet=True) == "a_labelled_spreadsheet.csv"
 
 
 METRICS = {
@@ -134,7 +134,7 @@ METRICS = {
 
 
 def test_flatten_metrics_names_leaves_as_dvc_does() -> None:
-    assert app_view.flatten_metrics(METRICS) == {
+    assert app_tables.flatten_metrics(METRICS) == {
         "validation.n": 10.0,
         "validation.accuracy": 0.9,
         "validation.confusion.tn": 4.0,
@@ -150,7 +150,7 @@ def test_flatten_metrics_names_leaves_as_dvc_does() -> None:
 
 
 def test_metrics_table_puts_models_side_by_side_test_first() -> None:
-    table = app_view.metrics_table({"gru": METRICS, "logreg": {"test": {"accuracy": 0.99, "log_loss": 0.05}}})
+    table = app_tables.metrics_table({"gru": METRICS, "logreg": {"test": {"accuracy": 0.99, "log_loss": 0.05}}})
     assert table.columns.tolist() == ["gru", "logreg"]
     assert table.index.tolist()[:4] == ["test.n", "test.accuracy", "test.per_class.inbound.f1", "test.log_loss"]
     assert table.index.tolist()[-1] == "n_train"
@@ -173,22 +173,22 @@ def test_metrics_table_puts_models_side_by_side_test_first() -> None:
     ],
 )
 def test_format_metric_gives_every_figure_four_decimals(value: float, whole: bool, shown: str) -> None:
-    assert app_view.format_metric(value, whole) == shown
+    assert app_tables.format_metric(value, whole) == shown
 
 
 def test_figures_side_by_side_share_one_format() -> None:
     table = pd.DataFrame({"rank": [1, 2], "f1": [0.935, 0.93499], "n": [2400.0, math.nan]}, index=["a", "b"])
-    html = app_view.style_figures(table).to_html()
+    html = app_tables.style_figures(table).to_html()
     assert ">0.9350<" in html and ">0.935<" not in html and ">2400<" in html and ">1<" in html and ">–<" in html
-    rows = app_view.style_figures(table.T, by="row").to_html()
+    rows = app_tables.style_figures(table.T, by="row").to_html()
     assert ">0.9350<" in rows and ">2400<" in rows and ">2.0000<" not in rows
 
 
 def test_thin_keeps_the_ends() -> None:
     frame = pd.DataFrame({"x": range(100)})
-    thinned = app_view.thin(frame, 10)
+    thinned = app_curves.thin(frame, 10)
     assert len(thinned) == 10 and thinned["x"].iloc[0] == 0 and thinned["x"].iloc[-1] == 99
-    assert app_view.thin(frame.head(5), 10)["x"].tolist() == [0, 1, 2, 3, 4]
+    assert app_curves.thin(frame.head(5), 10)["x"].tolist() == [0, 1, 2, 3, 4]
 
 
 def test_load_curves_in_long_form(tmp_path: Path) -> None:
@@ -197,10 +197,10 @@ def test_load_curves_in_long_form(tmp_path: Path) -> None:
         paths.plots / "a" / "roc.json", [{"fpr": 0, "tpr": 0, "threshold": 1}, {"fpr": 1, "tpr": 1, "threshold": 0}]
     )
     write_json(paths.plots / "b" / "roc.json", [{"fpr": 0, "tpr": 0.5, "threshold": 1}])
-    curves = app_view.load_curves(paths, ["a", "b", "missing"], "roc")
+    curves = app_curves.load_curves(paths, ["a", "b", "missing"], "roc")
     assert curves.columns.tolist() == ["model", "fpr", "tpr", "point"]
     assert curves.values.tolist() == [["a", 0, 0, 0], ["a", 1, 1, 1], ["b", 0, 0.5, 0]]
-    assert app_view.load_curves(paths, ["missing"], "precision_recall").columns.tolist() == [
+    assert app_curves.load_curves(paths, ["missing"], "precision_recall").columns.tolist() == [
         "model",
         "recall",
         "precision",
@@ -211,7 +211,7 @@ def test_load_curves_in_long_form(tmp_path: Path) -> None:
 def test_reliability_curves_keep_the_bin_counts(tmp_path: Path) -> None:
     paths = Layout(tmp_path)
     write_json(paths.plots / "a" / "reliability_test.json", [{"confidence": 0.6, "accuracy": 0.5, "count": 3}])
-    curves = app_view.load_curves(paths, ["a"], "reliability_test")
+    curves = app_curves.load_curves(paths, ["a"], "reliability_test")
     assert curves.to_dict("records") == [{"model": "a", "confidence": 0.6, "accuracy": 0.5, "count": 3, "point": 0}]
 
 
@@ -219,7 +219,7 @@ def test_reliability_curves_keep_the_bin_counts(tmp_path: Path) -> None:
     ("values", "domain"), [([0.62, 0.9], [0.5, 1.0]), ([0.43, 1.0], [0.4, 1.0]), ([0.0], [0.0, 1.0]), ([], [0.5, 1.0])]
 )
 def test_curve_domain_holds_every_value(values: list[float], domain: list[float]) -> None:
-    assert app_view.curve_domain(values, floor=0.5) == pytest.approx(domain)
+    assert app_curves.curve_domain(values, floor=0.5) == pytest.approx(domain)
 
 
 COMPARE = {
@@ -243,7 +243,7 @@ COMPARE = {
 
 
 def test_compare_table_ranks_the_models_and_marks_the_served_one() -> None:
-    table = app_view.compare_table(COMPARE)
+    table = app_tables.compare_table(COMPARE)
     assert table.index.tolist() == ["logreg", "gru (served)"]
     assert table.columns.tolist() == [
         "rank",
@@ -256,16 +256,16 @@ def test_compare_table_ranks_the_models_and_marks_the_served_one() -> None:
         "ECE random",
     ]
     assert table.loc["gru (served)", "unseen brands: F1"] == 0.943
-    styles = app_view.compare_style(table).to_html().split("</style>")[0]  # the served row (row 1) tinted
+    styles = app_tables.compare_style(table).to_html().split("</style>")[0]  # the served row (row 1) tinted
     assert "background-color" in styles and "_row1_col7" in styles and "_row0_" not in styles
 
 
 def test_confusion_display_gives_counts_and_the_share_of_the_actual_class() -> None:
-    table = app_view.confusion_display({"tn": 896, "fp": 13, "fn": 14, "tp": 895})
+    table = app_tables.confusion_display({"tn": 896, "fp": 13, "fn": 14, "tp": 895})
     assert table.index.tolist() == ["actual inbound", "actual outbound"]
     assert table.columns.tolist() == ["predicted inbound", "predicted outbound"]
     assert table.values.tolist() == [["895 (98.5%)", "14 (1.5%)"], ["13 (1.4%)", "896 (98.6%)"]]
-    empty = app_view.confusion_display({"tn": 0, "fp": 0, "fn": 1200, "tp": 0})
+    empty = app_tables.confusion_display({"tn": 0, "fp": 0, "fn": 1200, "tp": 0})
     assert empty.values.tolist() == [["0 (0.0%)", "1,200 (100.0%)"], ["0 (–)", "0 (–)"]]
 
 
@@ -276,7 +276,7 @@ def test_per_class_table() -> None:
             "inbound": {"precision": 0.7, "recall": 0.6, "f1": 0.65, "support": 5},
         }
     }
-    table = app_view.per_class_table(metrics)
+    table = app_tables.per_class_table(metrics)
     assert table.index.tolist() == [LABEL_TEXT["inbound"], LABEL_TEXT["outbound"]]
     assert table.columns.tolist() == ["precision", "recall", "f1", "support"]
     assert table.loc[LABEL_TEXT["outbound"], "support"] == 10
@@ -295,15 +295,15 @@ MISTAKES = pd.DataFrame(
 
 
 def test_filter_mistakes() -> None:
-    assert app_view.filter_mistakes(MISTAKES)["confidence"].tolist() == [0.99, 0.97, 0.8, 0.6]
-    assert app_view.filter_mistakes(MISTAKES, ["test"])["text"].tolist() == ["@1 sorry ^BB", "Where IS my bag"]
-    assert app_view.filter_mistakes(MISTAKES, truth="outbound")["text"].tolist() == ["@user my bag", "@2 thanks"]
-    assert app_view.filter_mistakes(MISTAKES, min_confidence=0.9)["confidence"].tolist() == [0.99, 0.97]
-    assert app_view.filter_mistakes(MISTAKES, contains=" my BAG ")["text"].tolist() == [
+    assert app_tables.filter_mistakes(MISTAKES)["confidence"].tolist() == [0.99, 0.97, 0.8, 0.6]
+    assert app_tables.filter_mistakes(MISTAKES, ["test"])["text"].tolist() == ["@1 sorry ^BB", "Where IS my bag"]
+    assert app_tables.filter_mistakes(MISTAKES, truth="outbound")["text"].tolist() == ["@user my bag", "@2 thanks"]
+    assert app_tables.filter_mistakes(MISTAKES, min_confidence=0.9)["confidence"].tolist() == [0.99, 0.97]
+    assert app_tables.filter_mistakes(MISTAKES, contains=" my BAG ")["text"].tolist() == [
         "@user my bag",
         "Where IS my bag",
     ]
-    assert app_view.filter_mistakes(MISTAKES, [], None).empty
+    assert app_tables.filter_mistakes(MISTAKES, [], None).empty
 
 
 RESULT = pd.DataFrame(
@@ -316,11 +316,11 @@ RESULT = pd.DataFrame(
 
 
 def test_view_rows_filters_and_sorts_by_confidence() -> None:
-    assert app_view.view_rows(RESULT)["row"].tolist() == [1, 3, 4]  # rows without a prediction left out
-    assert app_view.view_rows(RESULT, order="least confident first")["row"].tolist() == [3, 1, 4]
-    assert app_view.view_rows(RESULT, order="most confident first")["row"].tolist() == [4, 1, 3]
-    assert app_view.view_rows(RESULT, (0.5, 0.9))["row"].tolist() == [1, 3]
-    assert app_view.view_rows(RESULT, only_wrong=True)["row"].tolist() == [3, 4]
+    assert app_tables.view_rows(RESULT)["row"].tolist() == [1, 3, 4]  # rows without a prediction left out
+    assert app_tables.view_rows(RESULT, order="least confident first")["row"].tolist() == [3, 1, 4]
+    assert app_tables.view_rows(RESULT, order="most confident first")["row"].tolist() == [4, 1, 3]
+    assert app_tables.view_rows(RESULT, (0.5, 0.9))["row"].tolist() == [1, 3]
+    assert app_tables.view_rows(RESULT, only_wrong=True)["row"].tolist() == [3, 4]
 
 
 def test_card_summary_shows_the_headline_facts() -> None:
@@ -333,7 +333,7 @@ def test_card_summary_shows_the_headline_facts() -> None:
         "seed": 42,
         "data_fingerprint": {"sha256_of_split_files": "0123456789abcdef" * 4},
     }
-    summary = app_view.card_summary(card)["value"]
+    summary = app_tables.card_summary(card)["value"]
     assert summary["chosen because"] == "select.model in params.yaml names gru"
     assert summary["paired verdict"] == "gru is not significantly worse than any"
     assert summary["model"] == "gru" and summary["kind"] == "recurrent"
@@ -357,7 +357,7 @@ def test_card_summary_shows_the_headline_facts() -> None:
 def test_md_text_shows_any_string_as_itself(text: str) -> None:
     from markdown_it import MarkdownIt
 
-    shown = app_view.md_text(text)
+    shown = app_text.md_text(text)
     rendered = MarkdownIt("commonmark").render(shown)
     assert "<img" not in rendered and "<a " not in rendered and "<b>" not in rendered and "<em>" not in rendered
     assert "<code>" not in rendered and "<ol>" not in rendered and "<ul>" not in rendered and "<h1>" not in rendered
@@ -370,13 +370,13 @@ def test_md_text_shows_any_string_as_itself(text: str) -> None:
 def test_md_code_holds_any_backticks(text: str) -> None:
     from markdown_it import MarkdownIt
 
-    rendered = MarkdownIt("commonmark").render(app_view.md_code(text))
+    rendered = MarkdownIt("commonmark").render(app_text.md_code(text))
     assert re.fullmatch(r"<p><code>(.*)</code></p>\n", rendered, re.DOTALL)
     assert html.unescape(re.sub(r"</?(p|code)>", "", rendered)).strip("\n") == text
 
 
 def test_errors_leave_out_the_projects_folder() -> None:
-    shown = app_view.error_markdown(
+    shown = app_text.error_markdown(
         "/srv/app/models/selected/model.keras cannot be loaded", "restore it; see /srv/app", "/srv/app"
     )
     assert "/srv/app" not in shown and "models\\/selected\\/model\\.keras cannot be loaded" in shown

@@ -42,7 +42,7 @@ import yaml
 from conftest import EPOCH_MODELS, IN_CI, MODELS, dvc
 from playwright.sync_api import expect
 
-from twcs_classifier import LABEL_TEXT, app_view, artifacts, inference, serving
+from twcs_classifier import LABEL_TEXT, app_tables, app_tweet, artifacts, inference, serving
 from twcs_classifier.evaluation import CONDITIONS
 from twcs_classifier.layout import Layout
 
@@ -253,7 +253,7 @@ def test_type_a_tweet_and_read_the_label_and_probabilities(page, selected_model,
     # The label (the subheader) and the probability line (the one st.markdown) in it, each
     # waited for with its text: the line is drawn after the label.
     expect(result.locator("h3")).to_have_text(expected.label_text, use_inner_text=True)
-    line = app_view.probability_line(expected.label, expected.p_inbound).replace("**", "")
+    line = app_tweet.probability_line(expected.label, expected.p_inbound).replace("**", "")
     expect(result.get_by_test_id("stMarkdown")).to_have_text(line, use_inner_text=True)
 
     highlight = page.locator(".twcs-highlight")
@@ -294,7 +294,7 @@ def test_upload_a_csv_with_labels_and_download_the_result(page) -> None:
     assert set(got["predicted_label"]) <= {"inbound", "outbound"}
     assert (got["p_inbound"] + got["p_outbound"]).round(6).eq(1.0).all()
     right = (got["predicted_label"] == got["inbound"].map({True: "inbound", False: "outbound"})).mean()
-    expect(accuracy).to_have_text(app_view.format_rate(round(right * 3), 3), use_inner_text=True)
+    expect(accuracy).to_have_text(app_tables.format_rate(round(right * 3), 3), use_inner_text=True)
 
 
 def test_models_page_draws_the_charts_and_cuts_no_table(page, built_project: Path) -> None:
