@@ -36,7 +36,7 @@ TRUE_VALUES = frozenset({"true", "1"})
 FALSE_VALUES = frozenset({"false", "0"})
 
 _ID_RE = r"^\s*[0-9]+\s*$"
-RECORD_START_RE = r"\n[0-9]+,[^,\n]*,(?i:true|false|1|0),"
+_RECORD_START_RE = r"\n[0-9]+,[^,\n]*,(?i:true|false|1|0),"
 """A line break followed by the start of a twcs record (tweet_id, author_id, inbound): inside
 a field, the sign that a stray quote swallowed the records that follow it."""
 
@@ -113,7 +113,7 @@ def clean_batch(batch: pa.RecordBatch, report: ExtractReport) -> pa.Table:
 
     # A stray quote makes one field swallow the records after it: drop the row and count
     # it with every record it swallowed.
-    swallowed = [pc.count_substring_regex(tbl[c], RECORD_START_RE) for c in REQUIRED_COLUMNS]
+    swallowed = [pc.count_substring_regex(tbl[c], _RECORD_START_RE) for c in REQUIRED_COLUMNS]
     per_row = swallowed[0]
     for counts in swallowed[1:]:
         per_row = pc.add(per_row, counts)
@@ -169,7 +169,7 @@ def invalid_row_counter(report: ExtractReport) -> Callable[[Any], str]:
     it), keep a few examples, and skip it."""
 
     def on_invalid(row: Any) -> str:
-        swallowed = len(re.findall(RECORD_START_RE, row.text or ""))
+        swallowed = len(re.findall(_RECORD_START_RE, row.text or ""))
         report.dropped_unparseable += 1
         report.rows_read += 1 + swallowed
         report.dropped_quote_error += swallowed
@@ -181,7 +181,7 @@ def invalid_row_counter(report: ExtractReport) -> Callable[[Any], str]:
     return on_invalid
 
 
-CONTENT_COLUMNS: tuple[str, ...] = tuple(c for c in REQUIRED_COLUMNS if c != "tweet_id")
+_CONTENT_COLUMNS: tuple[str, ...] = tuple(c for c in REQUIRED_COLUMNS if c != "tweet_id")
 
 
 def resolve_duplicates(table: pa.Table, report: ExtractReport, max_conflicting_share: float) -> pa.Table:
@@ -202,10 +202,10 @@ def resolve_duplicates(table: pa.Table, report: ExtractReport, max_conflicting_s
     repeated_rows = np.nonzero(counts[inverse.reshape(-1)] > 1)[0]
     repeated = table.take(pa.array(repeated_rows))
     distinct = repeated.group_by("tweet_id").aggregate(
-        [(c, "count_distinct", pc.CountOptions(mode="all")) for c in CONTENT_COLUMNS]
+        [(c, "count_distinct", pc.CountOptions(mode="all")) for c in _CONTENT_COLUMNS]
     )
     differs = np.zeros(distinct.num_rows, dtype=bool)
-    for c in CONTENT_COLUMNS:
+    for c in _CONTENT_COLUMNS:
         differs |= distinct[f"{c}_count_distinct"].to_numpy() > 1
     conflicting = np.sort(distinct["tweet_id"].to_numpy()[differs])
     conflict_row = np.isin(ids, conflicting)
@@ -234,7 +234,7 @@ def _conflict_examples(rows: pa.Table, ids: np.ndarray) -> list[str]:
     for tweet_id in ids.tolist():
         mine = rows.filter(pc.equal(rows["tweet_id"], tweet_id))
         parts = []
-        for c in CONTENT_COLUMNS:
+        for c in _CONTENT_COLUMNS:
             values = list(dict.fromkeys(mine[c].to_pylist()))
             if len(values) > 1:
                 shown = [repr(v[:60] if isinstance(v, str) else v) for v in values[:3]]
@@ -258,9 +258,7 @@ def nothing_usable(described: str, report: ExtractReport) -> PipelineError:
 
 
 __all__ = [
-    "CONTENT_COLUMNS",
     "FALSE_VALUES",
-    "RECORD_START_RE",
     "REQUIRED_COLUMNS",
     "TRUE_VALUES",
     "ExtractReport",
