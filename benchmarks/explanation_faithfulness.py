@@ -8,8 +8,13 @@ Usage (from the repository root, after ``dvc repro``)::
     python benchmarks/explanation_faithfulness.py --models gru logreg --tweets 50
 
 It reads nothing but ``models/<name>`` (loaded with :func:`twcs_classifier.models.load_model`)
-and the ``text`` and ``label`` columns of ``data/processed/{test,unseen_brands}.parquet``, and
-writes nothing. For each model it measures:
+and the ``text`` and ``label`` columns of ``data/processed/{test,unseen_brands}.parquet`` (or
+the ``--splits`` given: ``val`` is the validation split), and writes nothing. With
+``--respell-sign-offs N`` each company reply with a sign-off is scored ``N`` times with its
+sign-off respelled (:func:`twcs_classifier.text.respell_sign_off`: other marks and initials
+than the tweet's) instead of as written: how the models read sign-offs they never saw,
+measured on the validation split (``--splits val``) without a test split. For each
+model it measures:
 
 - **Comprehensiveness** (ERASER, DeYoung et al. 2020) on ``--tweets`` random tweets of each
   split: removing the top 20 % of the words read (the explanation's units,
@@ -69,7 +74,7 @@ from twcs_classifier.explanation import DEFAULT_EVALUATIONS, EXACT_MAX_WORDS, Wo
 from twcs_classifier.layout import MODEL_META as META_FILE
 from twcs_classifier.layout import SELECTED, Layout
 from twcs_classifier.models import TextClassifier, load_model
-from twcs_classifier.text import SIGN_OFF, normalise, preprocess_many
+from twcs_classifier.text import SIGN_OFF, normalise, preprocess_many, respell_sign_off
 
 SPLITS = ("test", "unseen_brands")
 WORDS = ("sorry", "we'll", "dm")
@@ -222,6 +227,14 @@ def measure(name: str, model_dir: Path, frames: dict[str, pd.DataFrame], args: a
         s: pick(a[a["text"].map(lambda t: SIGN_OFF.search(t) is not None)], args.signoffs, args.seed)
         for s, a in agent.items()
     }
+    if args.respell_sign_offs:
+        respelling = np.random.default_rng([args.seed, 1])
+        signed = {
+            s: pd.DataFrame(
+                {"text": [respell_sign_off(t, respelling) for t in f["text"] for _ in range(args.respell_sign_offs)]}
+            )
+            for s, f in signed.items()
+        }
 
     def holding(word: str) -> Callable[[str], bool]:
         return lambda text: word in normalise(text).split(" ")
@@ -291,7 +304,7 @@ def measure(name: str, model_dir: Path, frames: dict[str, pd.DataFrame], args: a
     plain = model.model
     forty = [
         t
-        for t in frames["test"]["text"]
+        for t in (frames["test"]["text"] if "test" in frames else [])
         if len(preprocess_many([t], bool(plain.params["mask"]))[0].split(" ")) == LATENCY_TOKENS
     ]
     for text in forty[: args.latency_tweets]:
@@ -409,6 +422,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-tweets", type=int, default=5, help="40-token tweets timed")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs a latency tweet")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--splits", nargs="+", choices=("test", "unseen_brands", "val"), default=list(SPLITS))
+    parser.add_argument(
+        "--respell-sign-offs",
+        type=int,
+        default=0,
+        help="score each reply's sign-off respelled this many times (other marks, initials) instead of as written",
+    )
     args = parser.parse_args(argv)
     layout = Layout(args.project)
     models_dir = args.models_dir or layout.models
@@ -422,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no trained models in {models_dir}: run `dvc repro` first", file=sys.stderr)
         return 2
     args.load_before = os.getloadavg()[0]
-    frames = {s: read_split(data_dir, s) for s in SPLITS}
+    frames = {s: read_split(data_dir, s) for s in args.splits}
     print(f"models {', '.join(names)} from {models_dir}; tweets from {data_dir}", file=sys.stderr)
     figures = [measure(name, models_dir / name, frames, args) for name in names]
     report(figures, args)

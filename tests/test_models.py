@@ -185,41 +185,6 @@ def test_skops_file_with_foreign_types_is_refused(tmp_path: Path, monkeypatch) -
         load_model(tmp_path / "lr")
 
 
-def test_length_buckets_cover_every_tweet_once_and_group_similar_lengths() -> None:
-    from twcs_classifier.models.recurrent import RecurrentClassifier
-
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(1, 31, size=5000)
-
-    def spread(model) -> float:
-        batches = model._batch_order(lengths, np.random.default_rng(1))
-        assert sorted(np.concatenate(batches).tolist()) == list(range(5000))  # each tweet once
-        assert max(len(b) for b in batches) == 32
-        return float(np.mean([np.ptp(lengths[b]) for b in batches]))
-
-    bucketed = spread(RecurrentClassifier(batch_size=32, bucket_by_length=True))
-    plain = spread(RecurrentClassifier(batch_size=32, bucket_by_length=False))
-    assert bucketed < 2 and plain > 20  # lengths 1..30: a random batch spans nearly all of them
-    in_order = RecurrentClassifier(batch_size=32, bucket_by_length=False)._batch_order(lengths, None)
-    assert [int(b[0]) for b in in_order] == list(range(0, 5000, 32))
-
-
-def test_mask_augment_masks_about_that_share_afresh_each_epoch() -> None:
-    from twcs_classifier.models.recurrent import RecurrentClassifier
-
-    lengths = np.full(1000, 6)
-
-    def masked(model, rng, augment) -> set[int]:
-        return {int(i) for index, m in model._epoch(lengths, rng, augment) for i in index[m]}
-
-    model = RecurrentClassifier(batch_size=50, mask_augment=0.3)
-    rng = np.random.default_rng(3)
-    first, second = masked(model, rng, 0.3), masked(model, rng, 0.3)
-    assert 230 < len(first) < 370 and 230 < len(second) < 370 and first != second
-    assert masked(model, np.random.default_rng(3), 0.3) == first  # seeded
-    assert not masked(model, None, 0.3)  # never in validation (no generator)
-
-
 def steps(x: dict) -> list[list[tuple]]:
     """Network inputs resolved per text and step: (n-gram ids, word id) of each token read."""
     return [[(tuple(input_token_ngrams(x, p - 1)), int(x["words"][p - 1])) for p in row if p] for row in x["positions"]]
@@ -284,11 +249,42 @@ def test_the_plain_word_level_design_is_a_choice_of_params(tokenizer) -> None:
         ({"pooling": "mean"}, "recurrent.pooling is 'mean', not one of: max, last"),
         ({"char_ngrams": False, "word_embedding": False}, "recurrent has no input"),
         ({"mask_augment": 1.5}, "recurrent.mask_augment"),
+        ({"sign_off_augment": -0.1}, "recurrent.sign_off_augment"),
+        ({"sign_off_augment": 1.01}, "recurrent.sign_off_augment"),
     ],
 )
 def test_recurrent_params_that_cannot_work_are_named(params, message) -> None:
     with pytest.raises(PipelineError, match=message):
         build_model({"kind": "recurrent", **params})
+
+
+@pytest.mark.parametrize("share", [-0.5, 2.0])
+def test_logreg_sign_off_augment_is_a_share(share: float) -> None:
+    with pytest.raises(PipelineError, match="logreg.sign_off_augment"):
+        build_model({"kind": "logreg", "sign_off_augment": share})
+
+
+def test_logreg_respells_a_share_of_its_training_sign_offs_and_nothing_else(monkeypatch) -> None:
+    from twcs_classifier.models import logreg
+
+    calls: list[list[str]] = []
+    respell_some = logreg.respell_some
+
+    def spy(texts, share, rng):
+        calls.append(list(texts))
+        return respell_some(texts, share, rng)
+
+    texts = (INBOUND + OUTBOUND) * 5  # "^JK" and "/GK" end two of the replies
+    train, val = LabelledTexts(texts, np.array(([1] * 4 + [0] * 4) * 5)), data(20, 1)
+    monkeypatch.setattr(logreg, "respell_some", spy)
+    model = build_model({"kind": "logreg", "min_df": 1, "sign_off_augment": 1.0}, seed=0).fit(train, val)
+    assert calls == [train.texts]  # the training split only, never validation
+    vocabulary = set(model._vectorizers()[0][1].vocabulary_)
+    assert "jk" not in vocabulary and "gk" not in vocabulary  # every sign-off respelled (share 1)
+    assert model.predict_proba(["@5678 we are here to help"]).shape == (1, 2)
+    calls.clear()
+    build_model({"kind": "logreg", "min_df": 1, "sign_off_augment": 0.0}, seed=0).fit(train, val)
+    assert calls == []
 
 
 def test_a_model_section_may_set_its_own_seed() -> None:

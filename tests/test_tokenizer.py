@@ -86,3 +86,20 @@ def test_network_inputs_look_each_distinct_token_up_once_without_padding_its_ngr
     assert len(x["ngrams"]) == x["ngram_counts"].sum() == no_padding
     empty = network_inputs(enc.table, [enc.rows[2]])
     assert empty["positions"].shape == (1, 1) and empty["ngrams"].shape == empty["ngram_counts"].shape == (0,)
+
+
+def test_encode_onto_extends_a_table_and_keeps_its_rows() -> None:
+    tok = adapt_tokenizer(["hi there", "ok ok"], max_tokens=10, sequence_length=4, ngram_buckets=100)
+    base = tok.encode(["hi there", "ok"])
+    table, rows = tok.encode_onto(base.table, ["hi you ^ab", "ok", ""])
+    n = len(base.table)
+    assert table.tokens[:n] == base.table.tokens and table.tokens[n:] == ("you", "^", "ab")
+    for i in range(n):  # the rows encoded against the first table mean the same
+        assert (
+            np.array_equal(table.ngrams_of(i), base.table.ngrams_of(i)) and table.word_ids[i] == base.table.word_ids[i]
+        )
+    assert [[table.tokens[r] for r in row] for row in rows] == [["hi", "you", "^", "ab"], ["ok"], []]
+    for i, token in enumerate(table.tokens):  # every token's ids are the tokenizer's
+        alone = tok.table([token])
+        assert np.array_equal(table.ngrams_of(i), alone.ngrams_of(0)) and table.word_ids[i] == alone.word_ids[0]
+    assert tok.encode_onto(base.table, ["ok"])[0] is base.table  # nothing new: the same table

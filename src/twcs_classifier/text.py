@@ -9,7 +9,10 @@ stage and in serving, and the check for blank text.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 WHITESPACE = " \t\n\r\f\v\u00a0" + "".join(map(chr, range(0x2000, 0x200C))) + "\u2028\u2029\u3000"
 """What separates tokens (the zero-width space U+200B among them)."""
@@ -102,6 +105,57 @@ WRITTEN_SPACE = re.compile("[ \t\n\r\f\v]+")
 """The whitespace between written words: the characters a link ends at (the link rules)."""
 SIGN_OFF = _MASK_COMPILED[0][0]
 """An agent's sign-off at the very end of a raw text (the first of :data:`MASK_RULES`)."""
+SIGN_OFF_MARKS = {"^": 0.18, "/": 0.18, "~": 0.18, "*": 0.18, "-": 0.18, "\u2013": 0.05, "\u2014": 0.05}
+"""The marks a sign-off starts with (:data:`SIGN_OFF`'s), and how often a respelled one has
+each: the ASCII ones alike, whichever a brand uses, the en and em dash (one token with the
+letters after them, rare in the real sample) less often."""
+INITIALS_LENGTHS = {1: 0.05, 2: 0.7, 3: 0.15, 4: 0.1}
+"""How many letters a respelled sign-off has, and how often (the real sample: 3 % one letter,
+76 % two, 9 % three, 11 % four)."""
+SPACED_SHARE = 0.05
+"""How often a respelled sign-off has a space after its mark (``- LT``; 4 % in the real sample)."""
+NAME_SHARE = 0.2
+"""How often its letters after the first are lower-case, a name (``~Ann``; 22 % in the real sample)."""
+
+
+def respell_sign_off(text: str, rng: np.random.Generator) -> str:
+    """``text`` with its trailing sign-off (:data:`SIGN_OFF`) written afresh: a mark drawn from
+    :data:`SIGN_OFF_MARKS` (only an ASCII one when the sign-off is glued to the word before it,
+    as a dash outside ASCII would join that word's token), then, with :data:`SPACED_SHARE`, a
+    space, then new letters: an upper-case one and up to three more (:data:`INITIALS_LENGTHS`),
+    lower-case with :data:`NAME_SHARE`. The whitespace around the sign-off and everything
+    before it stay as they are; a text without a sign-off comes back unchanged.
+
+    >>> rng = np.random.default_rng(1)
+    >>> [respell_sign_off("Please DM us. ^JK", rng) for _ in range(4)]
+    ['Please DM us. ~VY', 'Please DM us. ~Qo', 'Please DM us. -LU', 'Please DM us. ~XF']
+    >>> respell_sign_off("Where is my bag?", rng)
+    'Where is my bag?'
+    """
+    found = SIGN_OFF.search(text)
+    if found is None:
+        return text
+    sign_off = found.group(0)
+    lead = sign_off[: len(sign_off) - len(sign_off.lstrip(" \t\n"))]
+    trail = sign_off[len(sign_off.rstrip(" \t\n")) :]
+    marks = {m: w for m, w in SIGN_OFF_MARKS.items() if lead or found.start() == 0 or m in PUNCTUATION}
+    mark = str(rng.choice(list(marks), p=np.array(list(marks.values())) / sum(marks.values())))
+    space = " " if rng.random() < SPACED_SHARE else ""
+    n = int(rng.choice(list(INITIALS_LENGTHS), p=list(INITIALS_LENGTHS.values())))
+    letters = rng.choice(list(string.ascii_uppercase), size=n)
+    rest = "".join(letters[1:])
+    initials = letters[0] + (rest.lower() if rng.random() < NAME_SHARE else rest)
+    return f"{text[: found.start()]}{lead}{mark}{space}{initials}{trail}"
+
+
+def respell_some(texts: Sequence[str], share: float, rng: np.random.Generator) -> list[str]:
+    """``texts`` with each sign-off respelled (:func:`respell_sign_off`) with probability ``share``.
+
+    >>> respell_some(["ok ^JK", "ok ^JK", "hi"], 0.0, np.random.default_rng(0))
+    ['ok ^JK', 'ok ^JK', 'hi']
+    """
+    chosen = rng.random(len(texts)) < share
+    return [respell_sign_off(t, rng) if c else t for t, c in zip(texts, chosen)]
 
 
 def words(text: str, masked: bool = False) -> list[tuple[str, ...]]:

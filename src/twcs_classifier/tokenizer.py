@@ -172,6 +172,27 @@ class Tokenizer:
 
         return Encoded(self.table(where), rows(token_lists), rows(masked_lists) if masked_lists is not None else None)
 
+    def encode_onto(self, table: PieceTable, raw_texts: Sequence[str]) -> tuple[PieceTable, list[np.ndarray]]:
+        """Raw texts → rows of ``table`` extended by the tokens it lacks: the extended table
+        (``table``'s rows first, unchanged, so ids already encoded against it stay valid; the
+        new tokens after them, with ids from :meth:`table`) and each text's rows of it."""
+        token_lists = self.tokens(raw_texts)
+        where = {t: i for i, t in enumerate(table.tokens)}
+        new: list[str] = []
+        for t in itertools.chain.from_iterable(token_lists):
+            if t not in where:
+                where[t] = len(where)
+                new.append(t)
+        if new:
+            extra = self.table(new)
+            table = PieceTable(
+                table.tokens + extra.tokens,
+                np.concatenate([table.ngram_offsets, extra.ngram_offsets[1:] + table.ngram_offsets[-1]]),
+                np.concatenate([table.ngram_ids, extra.ngram_ids]),
+                np.concatenate([table.word_ids, extra.word_ids]),
+            )
+        return table, [np.array([where[t] for t in tokens], dtype=np.int32) for tokens in token_lists]
+
     # -- the file ------------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         """Write the tokenizer as JSON."""

@@ -1,5 +1,6 @@
-"""What every Keras model shares: its inputs and token vectors, data feeding, training with
-early stopping, export to ONNX at training time, and serving and loading without TensorFlow.
+"""What every Keras model shares: its inputs and token vectors, training with early stopping
+(fed by :mod:`~twcs_classifier.models.keras_feed`), export to ONNX at training time
+(:mod:`~twcs_classifier.models.keras_export`), and serving and loading without TensorFlow.
 
 A new Keras architecture subclasses :class:`KerasClassifier` and supplies only
 :meth:`KerasClassifier._body` (token vectors and their mask → one feature vector per text),
@@ -10,10 +11,8 @@ and their bounds. TensorFlow is imported only to train; a loaded model runs its 
 from __future__ import annotations
 
 import json
-import tempfile
-import warnings
 from abc import abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,27 +23,14 @@ from ..errors import PipelineError
 from ..reading import sha256_file
 from ..runtime import keras as _keras
 from ..runtime import seed_everything, tensorflow
-from ..tokenizer import INPUT_NAMES, INPUT_RANKS, Encoded, Tokenizer, network_inputs
+from ..tokenizer import INPUT_NAMES, INPUT_RANKS, Encoded, Tokenizer
 from .base import META_FILE, LabelledTexts, TextClassifier
-from .onnx_network import (
-    ONNX_FILE,
-    TOKENIZER_FILE,
-    OnnxNetwork,
-    batched_logits,
-    check_files,
-    runtime_versions,
-)
+from .keras_export import check_parity, export_onnx
+from .keras_feed import Feed, encoded
+from .onnx_network import ONNX_FILE, TOKENIZER_FILE, OnnxNetwork, check_files, runtime_versions
 
 KERAS_FILE = "model.keras"
 """The trained Keras network (ids → logit), kept for retraining and inspection; never served."""
-SORT_WINDOW = 32
-"""With ``bucket_by_length``, training batches are cut from windows of this many batches'
-worth of tweets sorted by length."""
-ONNX_OPSET = 17
-"""The ONNX opset of the export."""
-PARITY_TOLERANCE = 1e-5
-"""The largest difference of probabilities allowed between the Keras network and its ONNX
-export on the validation split; a bigger one stops training with an error."""
 
 
 class KerasClassifier(TextClassifier):
@@ -57,8 +43,10 @@ class KerasClassifier(TextClassifier):
     stalls for ``lr_patience`` epochs, early stopping after ``patience`` epochs without a better
     validation loss with the best weights restored, and, with ``ema_momentum`` > 0, validation
     and the kept weights taken from an exponential moving average of the weights.
-    ``mask_augment`` feeds that share of the training tweets as their masked ids, drawn afresh
-    each epoch; ``spatial_dropout`` drops whole embedding channels. Then the network is
+    ``mask_augment`` feeds that share of the training tweets as their masked ids and
+    ``sign_off_augment`` that share of those ending in a sign-off with it respelled, drawn
+    afresh each epoch (:mod:`~twcs_classifier.models.keras_feed`); ``spatial_dropout`` drops
+    whole embedding channels. Then the network is
     exported to ONNX, checked against Keras on the validation split, and the temperature is
     fitted on the validation split through the exported network (as served).
     """
@@ -70,6 +58,7 @@ class KerasClassifier(TextClassifier):
         "spatial_dropout": 0.3,
         "dropout": 0.5,
         "mask_augment": 0.3,
+        "sign_off_augment": 0.5,
         "epochs": 30,
         "epoch_size": 10000,
         "batch_size": 128,
@@ -85,6 +74,7 @@ class KerasClassifier(TextClassifier):
         "spatial_dropout": {"ge": 0.0, "lt": 1.0},
         "dropout": {"ge": 0.0, "lt": 1.0},
         "mask_augment": {"ge": 0.0, "le": 1.0},
+        "sign_off_augment": {"ge": 0.0, "le": 1.0},
         "epochs": {"ge": 1},
         "epoch_size": {"ge": 1},
         "batch_size": {"ge": 1},
@@ -169,65 +159,10 @@ class KerasClassifier(TextClassifier):
         logit = keras.layers.Dense(1, name="logit", dtype="float32")(x)
         return keras.Model([inputs[n] for n in INPUT_NAMES if n in used], logit, name="network")
 
-    # -- data feeding ------------------------------------------------------------------------------
-    def _batch_order(self, lengths: np.ndarray, rng: np.random.Generator | None) -> list[np.ndarray]:
-        """Batches of text indexes: shuffled (``rng``) or in order, and with
-        ``bucket_by_length`` cut from length-sorted windows (less padding per batch)."""
-        batch = int(self.params["batch_size"])
-        index = rng.permutation(len(lengths)) if rng is not None else np.arange(len(lengths))
-        if self.params["bucket_by_length"]:
-            window = batch * SORT_WINDOW
-            index = (
-                np.concatenate(
-                    [w[np.argsort(lengths[w], kind="stable")] for w in np.array_split(index, -(-len(index) // window))]
-                )
-                if len(index)
-                else index
-            )
-        batches = [index[i : i + batch] for i in range(0, len(index), batch)]
-        if rng is not None:
-            batches = [batches[i] for i in rng.permutation(len(batches))]
-        return batches
-
-    def _epoch(
-        self, lengths: np.ndarray, rng: np.random.Generator | None, augment: float
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """One pass: batches of (text indexes, whether each is fed masked). A ``mask_augment``
-        share of the texts is drawn afresh each pass (``augment``; never without ``rng``)."""
-        masked = rng.random(len(lengths)) < augment if rng is not None and augment > 0 else np.zeros(len(lengths), bool)
-        return [(index, masked[index]) for index in self._batch_order(lengths, rng)]
-
-    def _dataset(self, data: Encoded, labels: np.ndarray, training: bool) -> tuple[Any, int]:
-        """A ``tf.data`` pipeline of (network inputs, labels) batches and its batches per pass.
-        In training each pass (epoch) is shuffled afresh and ``mask_augment`` of the tweets
-        are fed as their masked ids, from a seeded generator (repeatable runs)."""
-        tf = tensorflow()
-        p = self.params
-        names = [i.name for i in self.network.inputs]
-        lengths = np.array([len(r) for r in data.rows])
-        rng = np.random.default_rng(int(p["seed"])) if training else None
-        augment = float(p["mask_augment"]) if data.masked_rows is not None else 0.0
-        y = np.asarray(labels, dtype=np.float32)
-        n_batches = len(self._batch_order(lengths, None))
-
-        def passes() -> Iterator[tuple[dict[str, np.ndarray], np.ndarray]]:
-            for index, masked in self._epoch(lengths, rng, augment):
-                rows = [data.masked_rows[i] if m else data.rows[i] for i, m in zip(index, masked)]  # type: ignore[index]
-                inputs = network_inputs(data.table, rows)
-                yield {n: inputs[n] for n in names}, y[index]
-
-        ids = {n: tf.TensorSpec([None] * INPUT_RANKS[n], tf.int32) for n in names}
-        signature = (ids, tf.TensorSpec([None], tf.float32))
-        ds = tf.data.Dataset.from_generator(passes, output_signature=signature)
-        return ds.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(2), n_batches
-
-    def _encoded(self, data: LabelledTexts, with_masked: bool) -> Encoded:
-        """The clean_tokenize stage's ids when given, else the texts encoded here (the same
-        functions)."""
+    def _encoded(self, data: LabelledTexts) -> Encoded:
+        """``data``'s ids (the clean_tokenize stage's when given)."""
         assert self.tokenizer is not None
-        if data.encoded is not None:
-            return data.encoded
-        return self.tokenizer.encode(data.texts, with_masked=with_masked)
+        return encoded(self.tokenizer, data, with_masked=False)
 
     @staticmethod
     def _strategy() -> Any:
@@ -281,12 +216,15 @@ class KerasClassifier(TextClassifier):
                 loss=keras.losses.BinaryCrossentropy(from_logits=True),
                 metrics=[keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)],
             )
-        train_ds, one_pass = self._dataset(self._encoded(train, with_masked=p["mask_augment"] > 0), train.labels, True)
+        names = [i.name for i in self.network.inputs]
+        train_ds, one_pass = Feed.training(self.tokenizer, train, p).dataset(
+            names, np.random.default_rng(int(p["seed"]))
+        )
         validating = validation is not None and len(validation.texts) > 0
         val_ds = None
         if validating:
             assert validation is not None
-            val_ds, _ = self._dataset(self._encoded(validation, with_masked=False), validation.labels, False)
+            val_ds, _ = Feed.evaluation(self.tokenizer, validation, p).dataset(names, None)
         # An epoch is one pass over the training split, or epoch_size tweets when the split is
         # larger: on 90,000 tweets validation, early stopping and the learning-rate schedule
         # then act every 10,000 tweets instead of waiting for whole passes.
@@ -305,49 +243,19 @@ class KerasClassifier(TextClassifier):
         self._export()
         if validating:
             assert validation is not None
-            self.check_export(self._encoded(validation, with_masked=False))
+            self.check_export(self._encoded(validation))
 
     def _export(self) -> None:
         """Export the trained network to ONNX and serve from the export from now on."""
-        from .keras_parts import NgramMean
-
         assert self.tokenizer is not None
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / ONNX_FILE
-            ngram_layers = [layer for layer in self.network.layers if isinstance(layer, NgramMean)]
-            with warnings.catch_warnings():  # tf2onnx's own use of a deprecated numpy name
-                warnings.simplefilter("ignore", FutureWarning)
-                for layer in ngram_layers:
-                    layer.exporting = True
-                try:
-                    self.network.export(str(path), format="onnx", verbose=False, opset_version=ONNX_OPSET)
-                finally:
-                    for layer in ngram_layers:
-                        layer.exporting = False
-            self._onnx_bytes = path.read_bytes()
+        self._onnx_bytes = export_onnx(self.network)
         self.served = OnnxNetwork(self._onnx_bytes, self.tokenizer)
-
-    def keras_logits(self, encoded: Encoded) -> np.ndarray:
-        """The Keras network's logits (training side), for checking the export."""
-        tf = tensorflow()
-        names = [i.name for i in self.network.inputs]
-
-        def run(inputs: dict[str, np.ndarray]) -> np.ndarray:
-            feed = [tf.constant(inputs[n]) for n in names]
-            return self.network(feed, training=False).numpy().reshape(-1)
-
-        return batched_logits(encoded, run)
 
     def check_export(self, encoded: Encoded) -> float:
         """The largest difference of probabilities between Keras and the ONNX export on
-        ``encoded``; above :data:`PARITY_TOLERANCE` a :class:`RuntimeError`."""
+        ``encoded`` (:func:`~twcs_classifier.models.keras_export.check_parity`)."""
         assert self.served is not None
-        t = self.params["temperature"]
-        a, b = self.keras_logits(encoded), self.served.logits_of(encoded)
-        gap = float(np.max(np.abs(1 / (1 + np.exp(-a / t)) - 1 / (1 + np.exp(-b / t))), initial=0.0))
-        if gap > PARITY_TOLERANCE:
-            raise RuntimeError(f"the ONNX export differs from the Keras network by {gap:.2e} in probability")
-        return gap
+        return check_parity(self.network, self.served, encoded, self.params["temperature"])
 
     # -- predicting (through the export) ---------------------------------------------------------------
     def _runtime(self) -> OnnxNetwork:
@@ -360,7 +268,7 @@ class KerasClassifier(TextClassifier):
         return self._runtime().logits(texts)
 
     def _validation_logits(self, validation: LabelledTexts) -> np.ndarray:
-        return self._runtime().logits_of(self._encoded(validation, with_masked=False))
+        return self._runtime().logits_of(self._encoded(validation))
 
     @property
     def max_tokens_read(self) -> int:
