@@ -11,6 +11,7 @@ from conftest import write_json
 from test_app_view import METRICS
 
 from twcs_classifier import artifacts
+from twcs_classifier.dvc_pipeline import configured_models
 from twcs_classifier.files import write_csv
 from twcs_classifier.layout import Layout
 
@@ -21,9 +22,9 @@ def write_models(root: Path, models: list[str]) -> None:
 
 
 def test_configured_models_come_from_params_yaml(tmp_path: Path) -> None:
-    assert artifacts.configured_models(Layout(tmp_path)) == []
+    assert configured_models(tmp_path) == []
     write_models(tmp_path, ["b", "a"])
-    assert artifacts.configured_models(Layout(tmp_path)) == ["b", "a"]
+    assert configured_models(tmp_path) == ["b", "a"]
 
 
 def test_trained_models_are_the_saved_ones_in_a_fixed_order(tmp_path: Path) -> None:

@@ -11,10 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import PipelineError
+from .dvc_pipeline import configured_models
 from .layout import Layout
 from .models.base import META_FILE
-from .params import read_params_file
 from .reading import read_json_or_none
 
 
@@ -31,17 +30,6 @@ def model_stamp(directory: str | Path) -> int | None:
         return None
 
 
-def configured_models(layout: Layout) -> list[str]:
-    """The models of ``compare.models`` in the project's params.yaml, in its order (none
-    when there is no readable params.yaml: the order is only for show)."""
-    try:
-        params = read_params_file(layout.params_file)
-    except PipelineError:
-        return []
-    models = (params.get("compare") or {}).get("models") if isinstance(params.get("compare"), dict) else None
-    return [str(m) for m in models] if isinstance(models, list) else []
-
-
 def _ordered(names: Iterable[str], preferred: Sequence[str]) -> list[str]:
     names = set(names)
     return [n for n in preferred if n in names] + sorted(names - set(preferred))
@@ -53,7 +41,7 @@ def trained_models(layout: Layout) -> list[str]:
     if not layout.models.is_dir():
         return []
     found = (d.name for d in layout.models.iterdir() if d != layout.selected and (d / META_FILE).is_file())
-    return _ordered(found, configured_models(layout))
+    return _ordered(found, configured_models(layout.root))
 
 
 def compared_models(layout: Layout) -> list[str]:
@@ -65,7 +53,7 @@ def compared_models(layout: Layout) -> list[str]:
     compare = read_json_or_none(layout.compare_summary) or {}
     ranked = sorted(compare.get("models", {}).items(), key=lambda kv: kv[1].get("rank", math.inf))
     first = [name for name, _ in ranked if name in present]
-    return first + _ordered(present - set(first), configured_models(layout))
+    return first + _ordered(present - set(first), configured_models(layout.root))
 
 
 def load_metrics(layout: Layout, names: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -160,31 +160,30 @@ class Tokenizer:
         """Raw texts → :class:`Encoded`: the table of their distinct tokens and each text's
         rows of it; with ``with_masked``, the rows of each text's masked form too."""
         token_lists = self.tokens(raw_texts)
-        masked_lists = self.tokens(raw_texts, masked=True) if with_masked else None
-        where: dict[str, int] = {}
-        for tokens in token_lists + (masked_lists or []):
-            for t in tokens:
-                if t not in where:
-                    where[t] = len(where)
-
-        def rows(lists: list[list[str]]) -> list[np.ndarray]:
-            return [np.array([where[t] for t in tokens], dtype=np.int32) for tokens in lists]
-
-        return Encoded(self.table(where), rows(token_lists), rows(masked_lists) if masked_lists is not None else None)
+        masked_lists = self.tokens(raw_texts, masked=True) if with_masked else []
+        table, rows = self._rows_onto(None, token_lists + masked_lists)
+        n = len(token_lists)
+        return Encoded(table, rows[:n], rows[n:] if with_masked else None)
 
     def encode_onto(self, table: PieceTable, raw_texts: Sequence[str]) -> tuple[PieceTable, list[np.ndarray]]:
         """Raw texts → rows of ``table`` extended by the tokens it lacks: the extended table
         (``table``'s rows first, unchanged, so ids already encoded against it stay valid; the
         new tokens after them, with ids from :meth:`table`) and each text's rows of it."""
-        token_lists = self.tokens(raw_texts)
-        where = {t: i for i, t in enumerate(table.tokens)}
-        new: list[str] = []
-        for t in itertools.chain.from_iterable(token_lists):
-            if t not in where:
-                where[t] = len(where)
-                new.append(t)
-        if new:
-            extra = self.table(new)
+        return self._rows_onto(table, self.tokens(raw_texts))
+
+    def _rows_onto(self, table: PieceTable | None, token_lists: list[list[str]]) -> tuple[PieceTable, list[np.ndarray]]:
+        """``table`` (``None``: an empty one) extended by the tokens of ``token_lists`` it
+        lacks, in the order first met, and each list's rows of it."""
+        where = {t: i for i, t in enumerate(table.tokens)} if table is not None else {}
+        known = len(where)
+        for tokens in token_lists:
+            for t in tokens:
+                if t not in where:
+                    where[t] = len(where)
+        if table is None:
+            table = self.table(where)
+        elif len(where) > known:
+            extra = self.table(itertools.islice(where, known, None))
             table = PieceTable(
                 table.tokens + extra.tokens,
                 np.concatenate([table.ngram_offsets, extra.ngram_offsets[1:] + table.ngram_offsets[-1]]),
